@@ -1,0 +1,45 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "slinky",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "slinky", targets: ["slinky"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        // Curve25519 for the login key: generated in-process so no ssh-keygen is needed on the user's machine.
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.0.0"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "slinky",
+            dependencies: ["SlinkyCLI"]
+        ),
+        .target(
+            name: "SlinkyCLI",
+            dependencies: [
+                "SlinkyCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "SlinkyCore",
+            dependencies: [
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .testTarget(
+            name: "SlinkyCoreTests",
+            dependencies: ["SlinkyCore", "SlinkyCLI"]
+        ),
+        .testTarget(
+            name: "SlinkyIntegrationTests",
+            dependencies: ["SlinkyCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Everything a command decided before it starts working: who, where, with which files.
+public struct ClusterSettings: Sendable {
+    public var command: String
+    public var cluster: String
+    public var region: String
+    public var regionSource: String
+    public var profile: String?
+    public var projectDirectory: String
+    /// This cluster's own folder: journal, lock, terraform state and data, logs.
+    public var stateDirectory: String
+    public var blueprintPath: String
+    public var dockerfilePath: String
+    public var repositoryName: String
+    public var tag: String
+    public var sshKeyPath: String
+    public var skipBuild = false
+    public var skipRepo = false
+    public var skipSetup = false
+    public var rebuild = false
+    public var dryRun = false
+    public var reconcile = false
+
+    public init(
+        command: String, cluster: String, region: String, regionSource: String, profile: String?,
+        projectDirectory: String, stateDirectory: String, blueprintPath: String, dockerfilePath: String,
+        repositoryName: String, tag: String, sshKeyPath: String
+    ) {
+        self.command = command
+        self.cluster = cluster
+        self.region = region
+        self.regionSource = regionSource
+        self.profile = profile
+        self.projectDirectory = projectDirectory
+        self.stateDirectory = stateDirectory
+        self.blueprintPath = blueprintPath
+        self.dockerfilePath = dockerfilePath
+        self.repositoryName = repositoryName
+        self.tag = tag
+        self.sshKeyPath = sshKeyPath
+    }
+
+    public var journalPath: String { "\(stateDirectory)/journal.json" }
+    public var lockPath: String { "\(stateDirectory)/lock" }
+    public var terraformStatePath: String { "\(stateDirectory)/terraform/terraform.tfstate" }
+    public var terraformDataDirectory: String { "\(stateDirectory)/terraform/data" }
+    public var kubeconfigPath: String { "\(stateDirectory)/kubeconfig" }
+    public var stackDirectory: String { "\(projectDirectory)/terraform/aws" }
+    public var stackOrderPath: String { "\(projectDirectory)/terraform/stack.json" }
+
+    public static let defaultCluster = "slurm-on-eks"
+    public static let defaultRepositoryName = "dlc-slurmd"
+    public static let defaultTag = "25.05.0-ubuntu24.04"
+    public static let defaultRegion = "us-west-2"
+    public static let defaultSSHKey = "~/.ssh/id_ed25519_slurm"
+    public static let sshKeyComment = "slurm-login"
+}
+
+/// Finds the slinky checkout (terraform/, blueprints/, dockerfiles/) the commands work from.
+public enum ProjectLocator {
+    public static func locate(explicit: String?, currentDirectory: String, executablePath: String) throws -> String {
+        if let explicit {
+            let path = explicit.absolutePath(relativeTo: currentDirectory)
+            guard fileKind("\(path)/terraform/stack.json") == .file else {
+                throw SlinkyError.invalidInput(
+                    "\(path) is not a slinky checkout (no terraform/stack.json)",
+                    hint: "pass --project-dir with the folder that holds terraform/ and blueprints/")
+            }
+            return path
+        }
+        let resolvedExecutable = (executablePath as NSString).resolvingSymlinksInPath
+        for start in [currentDirectory, (resolvedExecutable as NSString).deletingLastPathComponent] {
+            var candidate = start
+            while true {
+                if fileKind("\(candidate)/terraform/stack.json") == .file { return candidate }
+                let parent = (candidate as NSString).deletingLastPathComponent
+                if parent == candidate || parent.isEmpty { break }
+                candidate = parent
+            }
+        }
+        throw SlinkyError.invalidInput(
+            "cannot find slinky's terraform stack from \(currentDirectory)",
+            hint: "run slinky inside its checkout, or pass --project-dir (or SLINKY_PROJECT_DIR)")
+    }
+}
+
+/// The services a command works with, built once from its settings.
+public struct ClusterEnvironment: Sendable {
+    public let settings: ClusterSettings
+    public let runner: ProcessRunner
+    public let aws: AWSCLI
+    public let terraform: Terraform
+    public let docker: Docker
+    public let clusterAPI: any ClusterAPI
+
+    public init(settings: ClusterSettings, runner: ProcessRunner, clusterAPI: (any ClusterAPI)? = nil) {
+        self.settings = settings
+        self.runner = runner
+        self.aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
+        self.terraform = Terraform(
+            runner: runner, stackDirectory: settings.stackDirectory, dataDirectory: settings.terraformDataDirectory,
+            statePath: settings.terraformStatePath, blueprintPath: settings.blueprintPath, cluster: settings.cluster,
+            region: settings.region, profile: settings.profile)
+        self.docker = Docker(runner: runner)
+        self.clusterAPI = clusterAPI ?? KubectlClusterAPI(
+            runner: runner, aws: aws, cluster: settings.cluster, kubeconfigPath: settings.kubeconfigPath)
+    }
+}

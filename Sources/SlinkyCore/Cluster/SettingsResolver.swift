@@ -1,0 +1,78 @@
+import Foundation
+
+/// Turns flags, environment variables and defaults into settings, in one documented order per value.
+public struct SettingsResolver: Sendable {
+    public struct Raw: Sendable {
+        public var name: String?
+        public var region: String?
+        public var profile: String?
+        public var blueprint: String?
+        public var dockerfile: String?
+        public var repoName: String?
+        public var tag: String?
+        public var sshKey: String?
+        public var stateDir: String?
+        public var projectDir: String?
+
+        public init() {}
+    }
+
+    public let environment: [String: String]
+    public let currentDirectory: String
+    public let executablePath: String
+
+    public init(environment: [String: String], currentDirectory: String, executablePath: String) {
+        self.environment = environment
+        self.currentDirectory = currentDirectory
+        self.executablePath = executablePath
+    }
+
+    func value(_ flag: String?, _ variables: String...) -> (String, String)? {
+        if let flag, !flag.isEmpty { return (flag, "flag") }
+        for variable in variables {
+            if let value = environment[variable], !value.isEmpty { return (value, variable) }
+        }
+        return nil
+    }
+
+    /// `--region`, AWS_REGION, AWS_DEFAULT_REGION, the profile's configured region, then us-west-2.
+    public func region(_ raw: Raw, profile: String?, configuredRegion: () async -> String?) async -> (String, String) {
+        if let (value, source) = value(raw.region, "AWS_REGION", "AWS_DEFAULT_REGION") {
+            return (value, source == "flag" ? "--region" : source)
+        }
+        if let configured = await configuredRegion(), !configured.isEmpty {
+            return (configured, "profile \(profile ?? "default")")
+        }
+        return (ClusterSettings.defaultRegion, "default")
+    }
+
+    public func resolve(_ raw: Raw, command: String, runner: ProcessRunner) async throws -> ClusterSettings {
+        let project = try ProjectLocator.locate(
+            explicit: value(raw.projectDir, "SLINKY_PROJECT_DIR")?.0, currentDirectory: currentDirectory,
+            executablePath: executablePath)
+        let profile = value(raw.profile, "AWS_PROFILE")?.0
+        let cluster = value(raw.name, "SLINKY_CLUSTER_NAME")?.0 ?? ClusterSettings.defaultCluster
+        try NameRules.validateClusterName(cluster)
+        let (region, regionSource) = await region(raw, profile: profile) {
+            var arguments = ["configure", "get", "region"]
+            if let profile { arguments += ["--profile", profile] }
+            guard let result = try? await runner.run(Invocation("aws", arguments)), result.succeeded else { return nil }
+            return result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        try AWSRegions.validate(region, source: regionSource)
+        let repository = value(raw.repoName, "SLINKY_REPO_NAME")?.0 ?? ClusterSettings.defaultRepositoryName
+        try NameRules.validateRepositoryName(repository)
+        let tag = value(raw.tag, "SLINKY_TAG")?.0 ?? ClusterSettings.defaultTag
+        try NameRules.validateTag(tag)
+        let stateBase = (value(raw.stateDir, "SLINKY_STATE_DIR")?.0 ?? "\(project)/.slinky").absolutePath(relativeTo: currentDirectory)
+        return ClusterSettings(
+            command: command, cluster: cluster, region: region, regionSource: regionSource, profile: profile,
+            projectDirectory: project, stateDirectory: "\(stateBase)/\(cluster)",
+            blueprintPath: (value(raw.blueprint, "SLINKY_BLUEPRINT")?.0 ?? "\(project)/blueprints/blueprint.tfvars")
+                .absolutePath(relativeTo: currentDirectory),
+            dockerfilePath: (value(raw.dockerfile, "SLINKY_DOCKERFILE")?.0 ?? "\(project)/dockerfiles/dlc-slurmd.Dockerfile")
+                .absolutePath(relativeTo: currentDirectory),
+            repositoryName: repository, tag: tag,
+            sshKeyPath: (value(raw.sshKey, "SLINKY_SSH_KEY")?.0 ?? ClusterSettings.defaultSSHKey).absolutePath(relativeTo: currentDirectory))
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// `slinky status`: what the journal says about a cluster, without touching AWS.
+public struct ClusterStatus: Codable, Sendable {
+    public struct Step: Codable, Sendable {
+        public var step: String
+        public var state: String
+        public var startedAt: Date?
+        public var finishedAt: Date?
+        public var durationSeconds: Double?
+        public var outputs: [String: String]
+        public var error: String?
+        public var logPath: String?
+    }
+
+    public var cluster: String
+    public var region: String?
+    public var account: String?
+    public var installed: Bool
+    public var phase: String
+    public var lastCommand: String?
+    public var lastResult: String?
+    public var updatedAt: Date?
+    public var steps: [Step]
+
+    /// Steps whose outputs a user looks for first; others stay in the JSON.
+    static let interestingOutputs: [String: [String]] = [
+        "identity": ["account"],
+        "ecr-repository": ["uri"],
+        "image": ["image", "digest"],
+        "ssh-key": ["path", "fingerprint"],
+        "terraform-apply": ["cluster_name", "vpc_id", "cluster_endpoint"],
+        "access": ["login_hostname", "ssh_command"],
+    ]
+
+    static let installOrder = ["preflight", "identity", "ecr-repository", "image", "ssh-key", "blueprint", "terraform-init"]
+
+    public init(journal: Journal) {
+        cluster = journal.cluster
+        region = journal.region
+        account = journal.account
+        lastCommand = journal.lastCommand
+        lastResult = journal.lastResult
+        updatedAt = journal.updatedAt
+        let usingCleanup = !journal.cleanup.isEmpty
+        phase = usingCleanup ? "cleanup" : "install"
+        let records = usingCleanup ? journal.cleanup : journal.install
+        func rank(_ id: String, _ record: StepRecord) -> (Int, Date) {
+            (Self.installOrder.firstIndex(of: id) ?? Self.installOrder.count, record.startedAt ?? .distantFuture)
+        }
+        steps = records.sorted { rank($0.key, $0.value) < rank($1.key, $1.value) }.map { id, record in
+            Step(step: id, state: record.state.rawValue, startedAt: record.startedAt, finishedAt: record.finishedAt,
+                 durationSeconds: record.durationSeconds, outputs: record.outputs, error: record.error, logPath: record.logPath)
+        }
+        installed = !usingCleanup && journal.lastResult == "succeeded" && journal.lastCommand == "install"
+            && records["terraform-apply"]?.state == .succeeded && records.values.allSatisfy { $0.state == .succeeded }
+    }
+
+    public func text(style: Style) -> String {
+        var lines = [style.bold("cluster \(cluster)") + "  region \(region ?? "?")  account \(account ?? "?")"]
+        let verdict: String
+        if installed {
+            verdict = style.green("installed")
+        } else if phase == "cleanup" {
+            verdict = lastResult == "succeeded" ? "removed (cleanup finished)" : style.yellow("cleanup \(lastResult ?? "unfinished")")
+        } else {
+            verdict = style.yellow("not fully installed (last install \(lastResult ?? "unknown"))")
+        }
+        lines.append("state: \(verdict)")
+        let formatter = ISO8601DateFormatter()
+        for step in steps {
+            var line = "  \(step.state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(step.step.padding(toLength: 20, withPad: " ", startingAt: 0))"
+            if let finished = step.finishedAt { line += " \(formatter.string(from: finished))" }
+            if let duration = step.durationSeconds { line += "  \(formatDuration(duration))" }
+            lines.append(line)
+            for key in Self.interestingOutputs[step.step] ?? [] {
+                if let value = step.outputs[key], !value.isEmpty { lines.append("      \(key): \(value)") }
+            }
+            if let error = step.error, step.state != "succeeded" { lines.append("      error: \(error)") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

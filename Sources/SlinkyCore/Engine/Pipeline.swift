@@ -1,0 +1,194 @@
+import Foundation
+
+/// Runs steps in dependency order, independent steps at the same time, recording each in the journal.
+///
+/// A failure stops new steps from starting but lets running ones finish: cancelling a terraform apply half
+/// way would leave its state lock and an unsaved state behind, which is worse than waiting.
+public struct Pipeline: Sendable {
+    public let phase: Phase
+    public let steps: [any PipelineStep]
+    /// Steps finished by an earlier pipeline of the same run (the prelude) that these steps may depend on.
+    public let satisfied: Set<String>
+
+    public init(phase: Phase, steps: [any PipelineStep], satisfied: Set<String> = []) throws {
+        self.phase = phase
+        self.steps = steps
+        self.satisfied = satisfied
+        _ = try Self.order(steps, satisfied: satisfied)
+    }
+
+    /// A topological order that keeps declaration order where dependencies allow; rejects cycles and unknown ids.
+    public static func order(_ steps: [any PipelineStep], satisfied: Set<String> = []) throws -> [String] {
+        var ids = Set<String>()
+        for step in steps {
+            guard ids.insert(step.id).inserted else {
+                throw SlinkyError.precondition("pipeline declares step \(step.id) twice", hint: "")
+            }
+        }
+        for step in steps {
+            for dependency in step.dependencies where !ids.contains(dependency) && !satisfied.contains(dependency) {
+                throw SlinkyError.precondition("step \(step.id) depends on unknown step \(dependency)", hint: "")
+            }
+        }
+        var ordered: [String] = []
+        var placed = satisfied
+        while ordered.count < steps.count {
+            guard let next = steps.first(where: { !placed.contains($0.id) && $0.dependencies.allSatisfy(placed.contains) }) else {
+                let stuck = steps.filter { !placed.contains($0.id) }.map(\.id).joined(separator: ", ")
+                throw SlinkyError.precondition("pipeline has a dependency cycle among: \(stuck)", hint: "")
+            }
+            ordered.append(next.id)
+            placed.insert(next.id)
+        }
+        return ordered
+    }
+
+    public struct Outcome: Sendable {
+        public var reports: [StepReport]
+        /// The first error that stopped the run, with the step it happened in.
+        public var failure: (step: String, error: SlinkyError)?
+        public var interrupted: Bool
+
+        public var succeeded: Bool { failure == nil && !interrupted }
+    }
+
+    public func run(
+        journal: JournalStore, events: any EventSink, logDirectory: String, reconcile: Bool,
+        interrupts: InterruptController, board: OutputsBoard = OutputsBoard()
+    ) async -> Outcome {
+        let phase = self.phase
+        let satisfied = self.satisfied
+        var finished: [String: StepReport] = [:]
+        var running = Set<String>()
+        var failure: (step: String, error: SlinkyError)?
+        var interrupted = false
+
+        // Outputs recorded by earlier runs are what confirmed (skipped) steps hand to later ones.
+        let recorded = await journal.current[phase]
+        for (id, record) in recorded where record.state == .succeeded { board.set(id, record.outputs) }
+
+        await withTaskGroup(of: (String, StepReport, SlinkyError?).self) { group in
+            func launchReady() {
+                guard failure == nil, !interrupted, interrupts.receivedSignal == nil else { return }
+                for step in steps where finished[step.id] == nil && !running.contains(step.id) {
+                    let ready = step.dependencies.allSatisfy { dependency in
+                        satisfied.contains(dependency) || (finished[dependency].map { $0.outcome.counts } ?? false)
+                    }
+                    guard ready else { continue }
+                    running.insert(step.id)
+                    let context = StepContext(
+                        stepID: step.id,
+                        log: StepLog(path: "\(logDirectory)/\(step.id).log", stepID: step.id, events: events),
+                        board: board, events: events, reconcile: reconcile)
+                    group.addTask {
+                        await Self.execute(step, phase: phase, context: context, journal: journal, interrupts: interrupts)
+                    }
+                }
+            }
+            launchReady()
+            while let (id, report, error) = await group.next() {
+                running.remove(id)
+                finished[id] = report
+                events.emit(.stepFinished(report))
+                if let error {
+                    if case .interrupted = error { interrupted = true } else if failure == nil { failure = (id, error) }
+                }
+                launchReady()
+            }
+        }
+
+        var reports: [StepReport] = []
+        for step in steps {
+            if let report = finished[step.id] {
+                reports.append(report)
+            } else {
+                reports.append(StepReport(
+                    id: step.id, title: step.title, outcome: .notStarted, durationSeconds: 0, outputs: [:],
+                    error: nil, logPath: nil))
+            }
+        }
+        return Outcome(reports: reports, failure: failure, interrupted: interrupted)
+    }
+
+    private static func execute(
+        _ step: any PipelineStep, phase: Phase, context: StepContext, journal: JournalStore,
+        interrupts: InterruptController
+    ) async -> (String, StepReport, SlinkyError?) {
+        let started = Date()
+        let id = step.id
+        func report(_ outcome: StepOutcome, _ outputs: [String: String], _ error: String? = nil) -> StepReport {
+            StepReport(
+                id: id, title: step.title, outcome: outcome, durationSeconds: Date().timeIntervalSince(started),
+                outputs: outputs, error: error, logPath: context.log.path)
+        }
+        defer { context.log.close() }
+        do {
+            let fingerprint = try await step.fingerprint(context)
+            let previous = await journal.record(phase, id)
+            if !step.alwaysRuns, !context.reconcile, let previous, previous.state == .succeeded,
+                previous.fingerprint == fingerprint
+            {
+                switch try await step.verify(previous, context) {
+                case .holds:
+                    try await journal.update { $0[phase][id]?.verifiedAt = Date() }
+                    context.board.set(id, previous.outputs)
+                    return (id, report(.upToDate, previous.outputs), nil)
+                case .drifted(let why):
+                    context.note("\(step.title): \(why); doing it again")
+                }
+            } else if let previous, previous.state == .succeeded, previous.fingerprint != fingerprint, !step.alwaysRuns {
+                context.log.write("inputs changed since the last success; running again")
+            }
+
+            context.events.emit(.stepStarted(id: id, title: step.title))
+            context.log.write("== \(step.title) (\(ISO8601DateFormatter().string(from: started)))")
+            try await journal.update { j in
+                var record = j[phase][id] ?? StepRecord()
+                record.state = .running
+                record.startedAt = started
+                record.finishedAt = nil
+                record.error = nil
+                record.logPath = context.log.path
+                j[phase][id] = record
+            }
+            let result = try await step.run(context)
+            if let signal = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: signal) }
+            let finishedAt = Date()
+            try await journal.update { j in
+                var record = j[phase][id] ?? StepRecord()
+                record.state = .succeeded
+                record.finishedAt = finishedAt
+                record.durationSeconds = finishedAt.timeIntervalSince(started)
+                record.fingerprint = fingerprint
+                record.outputs = result.outputs
+                record.verifiedAt = finishedAt
+                j[phase][id] = record
+            }
+            context.board.set(id, result.outputs)
+            return (id, report(result.outcome, result.outputs), nil)
+        } catch {
+            var slinkyError = (error as? SlinkyError) ?? .stepFailed(step: id, underlying: "\(error)")
+            if let signal = interrupts.receivedSignal { slinkyError = .interrupted(signal: signal) }
+            let outcome: StepOutcome
+            if case .interrupted = slinkyError { outcome = .interrupted } else { outcome = .failed }
+            let finishedAt = Date()
+            let message = slinkyError.message
+            context.log.write("!! \(outcome.rawValue): \(message)")
+            try? await journal.update { j in
+                var record = j[phase][id] ?? StepRecord()
+                record.state = outcome == .interrupted ? .interrupted : .failed
+                record.finishedAt = finishedAt
+                record.durationSeconds = record.startedAt.map { finishedAt.timeIntervalSince($0) }
+                record.error = message
+                record.logPath = context.log.path
+                j[phase][id] = record
+            }
+            return (id, report(outcome, [:], message), slinkyError)
+        }
+    }
+}
+
+extension StepOutcome {
+    /// Whether a dependent step may start after this outcome.
+    var counts: Bool { self == .done || self == .upToDate || self == .skipped }
+}

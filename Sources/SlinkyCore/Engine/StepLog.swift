@@ -1,0 +1,48 @@
+import Foundation
+import Synchronization
+
+/// The full output of one step's commands, on disk, secrets already redacted by the runner.
+public final class StepLog: OutputLineSink, Sendable {
+    public let path: String
+    public let stepID: String
+    private let handle: Mutex<FileHandle?>
+    private let events: (any EventSink)?
+
+    public init(path: String, stepID: String, events: (any EventSink)?) {
+        self.path = path
+        self.stepID = stepID
+        self.events = events
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
+        let handle = FileHandle(forWritingAtPath: path)
+        _ = try? handle?.seekToEnd()
+        self.handle = Mutex(handle)
+    }
+
+    /// A log that keeps nothing; used by read-only commands such as `status`.
+    public static func discard(stepID: String) -> StepLog {
+        StepLog(path: "/dev/null", stepID: stepID, events: nil)
+    }
+
+    public func line(_ text: String, isError: Bool) {
+        write(text)
+        events?.emit(.stepOutput(id: stepID, line: text))
+    }
+
+    public func write(_ text: String) {
+        handle.withLock { $0?.write(Data((text + "\n").utf8)) }
+    }
+
+    /// Marks where each command starts, so a log with several commands reads in order.
+    public func command(_ commandLine: String) {
+        write("$ \(commandLine)")
+    }
+
+    public func close() {
+        handle.withLock { h in
+            try? h?.close()
+            h = nil
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+
+/// The last install step: what the user needs next, with the login hostname when the cluster can say it.
+public struct AccessSummaryStep: PipelineStep {
+    public let id = "access"
+    public let title = "Login details"
+    public let dependencies = ["terraform-apply"]
+    public var alwaysRuns: Bool { true }
+    let env: ClusterEnvironment
+
+    public init(env: ClusterEnvironment) { self.env = env }
+
+    public func fingerprint(_ context: StepContext) async throws -> String { "" }
+
+    public func plannedCommands(_ context: StepContext) -> [String] {
+        ["aws eks update-kubeconfig --name \(env.settings.cluster) --region \(env.settings.region) --kubeconfig \(env.settings.kubeconfigPath)",
+         "kubectl get services --all-namespaces -l app.kubernetes.io/name=login -o json"]
+    }
+
+    public func run(_ context: StepContext) async throws -> StepResult {
+        let settings = env.settings
+        var outputs: [String: String] = [
+            "kubeconfig_command": context.output("terraform-apply", "configure_kubectl")
+                ?? "aws eks update-kubeconfig --region \(settings.region) --name \(settings.cluster)",
+            "ssh_key": settings.sshKeyPath,
+        ]
+        do {
+            if let host = try await env.clusterAPI.loginHostname(log: context.log) {
+                outputs["login_hostname"] = host
+                outputs["ssh_command"] = "ssh -i \(settings.sshKeyPath) -p 22 root@\(host)"
+            } else {
+                context.note("the login load balancer has no hostname yet; AWS may still be provisioning it")
+            }
+        } catch let unreachable as ClusterUnreachable {
+            context.note("could not ask the cluster for the login hostname (\(unreachable.detail))")
+        }
+        return StepResult(outputs: outputs)
+    }
+
+    /// The closing lines of an install, from this step's outputs.
+    public static func nextSteps(_ outputs: [String: String], settings: ClusterSettings) -> [String] {
+        var lines = ["Next:", "  \(outputs["kubeconfig_command"] ?? "aws eks update-kubeconfig --region \(settings.region) --name \(settings.cluster)")"]
+        if let ssh = outputs["ssh_command"] {
+            lines.append("  \(ssh)")
+        } else {
+            lines.append("  kubectl get services -n slurm -l app.kubernetes.io/name=login   # the login hostname, once AWS has provisioned it")
+            lines.append("  ssh -i \(settings.sshKeyPath) -p 22 root@<login hostname>")
+        }
+        lines.append("  slinky status --name \(settings.cluster)   # what is installed;  slinky cleanup --name \(settings.cluster) to remove it")
+        return lines
+    }
+}
+
+/// Before terraform removes the cluster: remove what Kubernetes controllers created in AWS on its behalf.
+public struct ReleaseControllerResourcesStep: PipelineStep {
+    public let id = "release-kubernetes"
+    public let title = "Release load balancers and nodes made by Kubernetes"
+    public let dependencies = ["terraform-init"]
+    public var alwaysRuns: Bool { true }
+    let env: ClusterEnvironment
+
+    public init(env: ClusterEnvironment) { self.env = env }
+
+    public func fingerprint(_ context: StepContext) async throws -> String { "" }
+
+    public func plannedCommands(_ context: StepContext) -> [String] {
+        ["kubectl delete service <each LoadBalancer service> --wait=true --timeout=10m",
+         "kubectl delete nodepools.karpenter.sh --all --wait=true --timeout=10m"]
+    }
+
+    public func run(_ context: StepContext) async throws -> StepResult {
+        let resources = try await env.terraform.resources(log: context.log)
+        guard resources.contains(where: { $0.contains("aws_eks_cluster.") }) else {
+            context.log.write("no EKS cluster in the state; nothing to release")
+            return StepResult(outputs: ["released": ""], outcome: .skipped)
+        }
+        do {
+            let released = try await env.clusterAPI.releaseControllerResources(log: context.log)
+            return StepResult(outputs: ["released": released.joined(separator: ", ")])
+        } catch let unreachable as ClusterUnreachable {
+            context.warn("could not reach the cluster's API (\(unreachable.detail)); the sweep after the cluster is gone removes what its controllers left")
+            return StepResult(outputs: ["released": ""], outcome: .skipped)
+        }
+    }
+}
+
+/// Removes what the AWS load balancer controller left behind, so the VPC can be deleted.
+public struct SweepStep: PipelineStep {
+    public let id = "sweep"
+    public let title = "Sweep load balancers, target groups, security groups and ENIs"
+    public let dependencies: [String]
+    let env: ClusterEnvironment
+
+    public init(env: ClusterEnvironment, dependencies: [String]) {
+        self.env = env
+        self.dependencies = dependencies
+    }
+
+    var tagKey: String { "elbv2.k8s.aws/cluster" }
+
+    public func fingerprint(_ context: StepContext) async throws -> String {
+        var f = Fingerprint()
+        f.add("cluster", env.settings.cluster)
+        f.add("region", env.settings.region)
+        return f.value
+    }
+
+    public func plannedCommands(_ context: StepContext) -> [String] {
+        let aws = env.aws
+        return [
+            aws.invocation(["elbv2", "describe-load-balancers"]).commandLine + "   # then describe-tags; delete those tagged \(tagKey)=\(env.settings.cluster)",
+            aws.invocation(["elbv2", "describe-target-groups"]).commandLine + "   # same tag",
+            aws.invocation(["ec2", "describe-security-groups", "--filters", "Name=tag:\(tagKey),Values=\(env.settings.cluster)"]).commandLine,
+            aws.invocation(["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=<vpc>", "Name=status,Values=available"]).commandLine,
+        ]
+    }
+
+    struct Leftovers: Equatable {
+        var loadBalancers: [String] = []
+        var targetGroups: [String] = []
+        var securityGroups: [String] = []
+        var networkInterfaces: [String] = []
+        var isEmpty: Bool { loadBalancers.isEmpty && targetGroups.isEmpty && securityGroups.isEmpty && networkInterfaces.isEmpty }
+        var all: [String] { loadBalancers + targetGroups + securityGroups + networkInterfaces }
+    }
+
+    func vpcID(_ context: StepContext) async -> String? {
+        if let outputs = try? await env.terraform.outputs(log: context.log), let vpc = outputs["vpc_id"] { return vpc }
+        return nil
+    }
+
+    func taggedARNs(_ arns: [String], _ context: StepContext) async throws -> [String] {
+        var matching: [String] = []
+        var index = 0
+        while index < arns.count {
+            let batch = Array(arns[index..<min(index + 20, arns.count)])
+            index += 20
+            let object = try await env.aws.json(["elbv2", "describe-tags", "--resource-arns"] + batch, log: context.log)
+            for description in object["TagDescriptions"] as? [[String: Any]] ?? [] {
+                let tags = description["Tags"] as? [[String: Any]] ?? []
+                if tags.contains(where: { $0["Key"] as? String == tagKey && $0["Value"] as? String == env.settings.cluster }),
+                    let arn = description["ResourceArn"] as? String
+                {
+                    matching.append(arn)
+                }
+            }
+        }
+        return matching
+    }
+
+    func find(_ context: StepContext) async throws -> Leftovers {
+        var found = Leftovers()
+        let lbs = try await env.aws.json(["elbv2", "describe-load-balancers"], log: context.log)
+        let lbARNs = (lbs["LoadBalancers"] as? [[String: Any]] ?? []).compactMap { $0["LoadBalancerArn"] as? String }
+        found.loadBalancers = try await taggedARNs(lbARNs, context)
+        let tgs = try await env.aws.json(["elbv2", "describe-target-groups"], log: context.log)
+        let tgARNs = (tgs["TargetGroups"] as? [[String: Any]] ?? []).compactMap { $0["TargetGroupArn"] as? String }
+        found.targetGroups = try await taggedARNs(tgARNs, context)
+        let sgs = try await env.aws.json(
+            ["ec2", "describe-security-groups", "--filters", "Name=tag:\(tagKey),Values=\(env.settings.cluster)"], log: context.log)
+        found.securityGroups = (sgs["SecurityGroups"] as? [[String: Any]] ?? []).compactMap { $0["GroupId"] as? String }
+        if let vpc = await vpcID(context) {
+            let enis = try await env.aws.json(
+                ["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=\(vpc)", "Name=status,Values=available"],
+                log: context.log)
+            found.networkInterfaces = (enis["NetworkInterfaces"] as? [[String: Any]] ?? []).compactMap { $0["NetworkInterfaceId"] as? String }
+        }
+        return found
+    }
+
+    public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
+        let left = try await find(context)
+        return left.isEmpty ? .holds : .drifted("\(left.all.count) leftovers appeared")
+    }
+
+    /// Deletes, retrying while AWS says something still depends on the resource (an LB's ENIs linger).
+    func delete(_ arguments: [String], what: String, _ context: StepContext) async throws {
+        var delay = 2.0
+        for attempt in 1...8 {
+            switch try await env.aws.call(arguments, log: context.log) {
+            case .success:
+                return
+            case .failure(let failure) where ["LoadBalancerNotFound", "TargetGroupNotFound", "InvalidGroup.NotFound",
+                                              "InvalidNetworkInterfaceID.NotFound"].contains(failure.code ?? ""):
+                return
+            case .failure(let failure) where (failure.code == "DependencyViolation" || failure.code == "ResourceInUse") && attempt < 8:
+                context.log.write("\(what) is still in use; retrying in \(Int(delay))s")
+                try await Task.sleep(for: .seconds(delay))
+                delay = min(delay * 2, 30)
+            case .failure(let failure):
+                throw failure.asError
+            }
+        }
+    }
+
+    public func run(_ context: StepContext) async throws -> StepResult {
+        let found = try await find(context)
+        for arn in found.loadBalancers {
+            try await delete(["elbv2", "delete-load-balancer", "--load-balancer-arn", arn], what: arn, context)
+        }
+        for arn in found.targetGroups {
+            try await delete(["elbv2", "delete-target-group", "--target-group-arn", arn], what: arn, context)
+        }
+        for group in found.securityGroups {
+            try await delete(["ec2", "delete-security-group", "--group-id", group], what: group, context)
+        }
+        for eni in found.networkInterfaces {
+            try await delete(["ec2", "delete-network-interface", "--network-interface-id", eni], what: eni, context)
+        }
+        let left = try await find(context)
+        guard left.isEmpty else {
+            throw SlinkyError.precondition(
+                "these resources are still there after the sweep: \(left.all.joined(separator: ", "))",
+                hint: "delete them in the AWS console or CLI, then run slinky cleanup again")
+        }
+        return StepResult(outputs: [
+            "load_balancers": String(found.loadBalancers.count), "target_groups": String(found.targetGroups.count),
+            "security_groups": String(found.securityGroups.count), "network_interfaces": String(found.networkInterfaces.count),
+        ])
+    }
+}

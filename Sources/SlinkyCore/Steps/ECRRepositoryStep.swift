@@ -1,0 +1,85 @@
+import Foundation
+
+/// The ECR repository the slurmd image goes to: described first, created only when missing.
+public struct ECRRepositoryStep: PipelineStep {
+    public let id = "ecr-repository"
+    public var title: String { "ECR repository \(env.settings.repositoryName)" }
+    public let dependencies = ["identity"]
+    let env: ClusterEnvironment
+
+    public init(env: ClusterEnvironment) { self.env = env }
+
+    public func fingerprint(_ context: StepContext) async throws -> String {
+        var f = Fingerprint()
+        f.add("repository", env.settings.repositoryName)
+        f.add("region", env.settings.region)
+        f.add("account", context.output("identity", "account"))
+        return f.value
+    }
+
+    var describe: [String] { ["ecr", "describe-repositories", "--repository-names", env.settings.repositoryName] }
+
+    static let lifecyclePolicy = #"{"rules":[{"rulePriority":1,"description":"expire untagged images after 14 days","selection":{"tagStatus":"untagged","countType":"sinceImagePushed","countUnit":"days","countNumber":14},"action":{"type":"expire"}}]}"#
+
+    var create: [String] {
+        ["ecr", "create-repository", "--repository-name", env.settings.repositoryName,
+         "--image-scanning-configuration", "scanOnPush=true",
+         "--tags", "Key=managed-by,Value=slinky", "Key=slinky:cluster,Value=\(env.settings.cluster)"]
+    }
+
+    public func plannedCommands(_ context: StepContext) -> [String] {
+        [env.aws.invocation(describe).commandLine,
+         env.aws.invocation(create).commandLine + "   # only when missing" + (env.settings.skipRepo ? " (not with --skip-repo)" : "")]
+    }
+
+    public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
+        try await existingURI(context) == recorded.outputs["uri"] ? .holds : .drifted("the repository is gone")
+    }
+
+    func existingURI(_ context: StepContext) async throws -> String? {
+        switch try await env.aws.call(describe, log: context.log) {
+        case .success(let text):
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            let repositories = object?["repositories"] as? [[String: Any]]
+            return repositories?.first?["repositoryUri"] as? String
+        case .failure(let failure) where failure.code == "RepositoryNotFoundException":
+            return nil
+        case .failure(let failure):
+            throw failure.asError
+        }
+    }
+
+    public func run(_ context: StepContext) async throws -> StepResult {
+        if let uri = try await existingURI(context) {
+            context.log.write("repository exists: \(uri)")
+            return StepResult(outputs: ["uri": uri, "created": "no"], outcome: env.settings.skipRepo ? .skipped : .done)
+        }
+        if env.settings.skipRepo {
+            throw SlinkyError.precondition(
+                "--skip-repo was given but the ECR repository \(env.settings.repositoryName) does not exist in \(env.settings.region)",
+                hint: "run without --skip-repo so slinky creates it, or pass --repo-name with an existing repository")
+        }
+        let uri: String
+        switch try await env.aws.call(create, log: context.log) {
+        case .success(let text):
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+            guard let created = (object?["repository"] as? [String: Any])?["repositoryUri"] as? String else {
+                throw SlinkyError.precondition("ECR created the repository but did not return its URI", hint: "run slinky install again")
+            }
+            uri = created
+        // Someone created it between our describe and our create: exactly the answer we wanted.
+        case .failure(let failure) where failure.code == "RepositoryAlreadyExistsException":
+            guard let existing = try await existingURI(context) else { throw failure.asError }
+            uri = existing
+        case .failure(let failure):
+            throw failure.asError
+        }
+        let policy = try await env.aws.call(
+            ["ecr", "put-lifecycle-policy", "--repository-name", env.settings.repositoryName,
+             "--lifecycle-policy-text", Self.lifecyclePolicy], log: context.log)
+        if case .failure(let failure) = policy {
+            context.warn("could not set the lifecycle policy that expires untagged images: \(failure.code ?? failure.result.exitDescription)")
+        }
+        return StepResult(outputs: ["uri": uri, "created": "yes"])
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// `terraform init` for this cluster's data directory and state file.
+public struct TerraformInitStep: PipelineStep {
+    public let id = "terraform-init"
+    public let title = "Terraform init"
+    public let dependencies: [String]
+    let env: ClusterEnvironment
+
+    public init(env: ClusterEnvironment, dependencies: [String] = ["preflight"]) {
+        self.env = env
+        self.dependencies = dependencies
+    }
+
+    public func fingerprint(_ context: StepContext) async throws -> String {
+        var f = Fingerprint()
+        f.add("stack", SHA256Hex.hashTree(env.settings.stackDirectory))
+        f.add("state", env.settings.terraformStatePath)
+        return f.value
+    }
+
+    public func plannedCommands(_ context: StepContext) -> [String] { [env.terraform.initialize.commandLine] }
+
+    public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
+        let marker = "\(env.settings.terraformDataDirectory)/terraform.tfstate"
+        return fileKind(marker) == .file ? .holds : .drifted("terraform's data directory is missing")
+    }
+
+    public func run(_ context: StepContext) async throws -> StepResult {
+        try AtomicFile.makeDirectory(env.settings.terraformDataDirectory, permissions: 0o700)
+        try await env.terraform.run(env.terraform.initialize, log: context.log)
+        return StepResult()
+    }
+}
+
+/// One `terraform apply`, targeted at a module or (target nil) the whole stack.
+public struct TerraformApplyStep: PipelineStep {
+    public let id: String
+    public let title: String
+    public let dependencies: [String]
+    let env: ClusterEnvironment
+    let target: String?
+
+    public init(env: ClusterEnvironment, target: String?, dependencies: [String]) {
+        self.env = env
+        self.target = target
+        self.dependencies = dependencies
+        if let target {
+            let module = target.replacingOccurrences(of: "module.", with: "")
+            id = "terraform-\(module)"
+            title = "Terraform apply \(target)"
+        } else {
+            id = "terraform-apply"
+            title = "Terraform apply (everything)"
+        }
+    }
+
+    public func fingerprint(_ context: StepContext) async throws -> String {
+        var f = Fingerprint()
+        f.add("stack", SHA256Hex.hashTree(env.settings.stackDirectory))
+        f.add("cluster", env.settings.cluster)
+        f.add("region", env.settings.region)
+        // Targeted applies run beside the image build, before the blueprint holds the new image values, so
+        // those values are not their inputs; the full apply reads them.
+        if target == nil {
+            f.add("blueprint", data: Data(((try? BlueprintFile.read(env.settings.blueprintPath)) ?? "").utf8))
+        } else {
+            f.add("blueprint", data: Data(BlueprintFile.contentExcludingManagedKeys(env.settings.blueprintPath).utf8))
+        }
+        return f.value
+    }
+
+    public func plannedCommands(_ context: StepContext) -> [String] {
+        [env.terraform.apply(target: target).commandLine]
+    }
+
+    public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
+        fileKind(env.settings.terraformStatePath) == .file ? .holds : .drifted("the terraform state file is missing")
+    }
+
+    public func run(_ context: StepContext) async throws -> StepResult {
+        if context.reconcile {
+            // exit 0: nothing to do; 2: changes pending, apply them.
+            let plan = try await env.terraform.run(env.terraform.plan(target: target), log: context.log, accepting: [0, 2])
+            if plan.exitCode == 0 {
+                context.log.write("no drift: nothing to apply")
+                return StepResult(outputs: try await outputs(context))
+            }
+            context.note("\(title): terraform found drift; applying")
+        }
+        try await env.terraform.run(env.terraform.apply(target: target), log: context.log)
+        return StepResult(outputs: try await outputs(context))
+    }
+
+    private func outputs(_ context: StepContext) async throws -> [String: String] {
+        guard target == nil else { return [:] }
+        return try await env.terraform.outputs(log: context.log)
+    }
+}
+
+/// One `terraform destroy`, targeted or whole; a target with nothing left in the state is already done.
+public struct TerraformDestroyStep: PipelineStep {
+    public let id: String
+    public let title: String
+    public let dependencies: [String]
+    let env: ClusterEnvironment
+    let target: String?
+
+    public init(env: ClusterEnvironment, target: String?, dependencies: [String]) {
+        self.env = env
+        self.target = target
+        self.dependencies = dependencies
+        if let target {
+            id = "destroy-\(target.replacingOccurrences(of: "module.", with: ""))"
+            title = "Terraform destroy \(target)"
+        } else {
+            id = "destroy-all"
+            title = "Terraform destroy (everything left)"
+        }
+    }
+
+    public func fingerprint(_ context: StepContext) async throws -> String {
+        var f = Fingerprint()
+        f.add("cluster", env.settings.cluster)
+        f.add("region", env.settings.region)
+        f.add("target", target)
+        return f.value
+    }
+
+    public func plannedCommands(_ context: StepContext) -> [String] {
+        [env.terraform.destroy(target: target).commandLine]
+    }
+
+    func remaining(_ context: StepContext) async throws -> [String] {
+        let resources = try await env.terraform.resources(log: context.log)
+        guard let target else { return resources }
+        return resources.filter { $0 == target || $0.hasPrefix(target + ".") || $0.hasPrefix(target + "[") }
+    }
+
+    public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
+        let left = try await remaining(context)
+        return left.isEmpty ? .holds : .drifted("\(left.count) resources are back in the state")
+    }
+
+    public func run(_ context: StepContext) async throws -> StepResult {
+        let before = try await remaining(context)
+        if before.isEmpty {
+            context.log.write("nothing of \(target ?? "the stack") is in the state; nothing to destroy")
+            return StepResult(outputs: ["destroyed": "0"])
+        }
+        try await env.terraform.run(env.terraform.destroy(target: target), log: context.log)
+        return StepResult(outputs: ["destroyed": String(before.count)])
+    }
+}
