@@ -118,7 +118,7 @@ enum CommandSupport {
                 "event": "summary", "command": command, "result": "failed", "exitCode": error.exitStatus.rawValue,
                 "error": error.message, "hint": error.hint ?? "",
             ]
-            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+            if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
                 FileHandle.standardOutput.write(data + Data("\n".utf8))
             }
         } else {

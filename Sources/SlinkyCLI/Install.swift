@@ -119,7 +119,7 @@ struct Status: AsyncParsableCommand {
                 hint: "run `slinky install\(settings.cluster == ClusterSettings.defaultCluster ? "" : " --name \(settings.cluster)")` to create it")
             if format == .json {
                 let object: [String: Any] = ["event": "status", "cluster": settings.cluster, "installed": false, "steps": [Any](), "error": error.message]
-                if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) {
+                if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
                     FileHandle.standardOutput.write(data + Data("\n".utf8))
                 }
             } else {
@@ -131,11 +131,11 @@ struct Status: AsyncParsableCommand {
         if format == .json {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
-            encoder.outputFormatting = [.sortedKeys]
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             var data = try encoder.encode(status)
             if var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] {
                 object["event"] = "status"
-                data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+                data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             }
             FileHandle.standardOutput.write(data + Data("\n".utf8))
         } else {

@@ -51,7 +51,13 @@ public struct SettingsResolver: Sendable {
             explicit: value(raw.projectDir, "SLINKY_PROJECT_DIR")?.0, currentDirectory: currentDirectory,
             executablePath: executablePath)
         let profile = value(raw.profile, "AWS_PROFILE")?.0
-        let cluster = value(raw.name, "SLINKY_CLUSTER_NAME")?.0 ?? ClusterSettings.defaultCluster
+        let blueprintPath = (value(raw.blueprint, "SLINKY_BLUEPRINT")?.0 ?? "\(project)/blueprints/blueprint.tfvars")
+            .absolutePath(relativeTo: currentDirectory)
+        // The blueprint's own `name` is what a user who edited it expects; --name still wins, so one
+        // blueprint can serve several clusters.
+        let blueprintName = (try? TfvarsDocument(text: BlueprintFile.read(blueprintPath)))?.string("name")
+        let cluster = value(raw.name, "SLINKY_CLUSTER_NAME")?.0
+            ?? blueprintName.flatMap { $0.isEmpty ? nil : $0 } ?? ClusterSettings.defaultCluster
         try NameRules.validateClusterName(cluster)
         let (region, regionSource) = await region(raw, profile: profile) {
             var arguments = ["configure", "get", "region"]
@@ -68,8 +74,7 @@ public struct SettingsResolver: Sendable {
         return ClusterSettings(
             command: command, cluster: cluster, region: region, regionSource: regionSource, profile: profile,
             projectDirectory: project, stateDirectory: "\(stateBase)/\(cluster)",
-            blueprintPath: (value(raw.blueprint, "SLINKY_BLUEPRINT")?.0 ?? "\(project)/blueprints/blueprint.tfvars")
-                .absolutePath(relativeTo: currentDirectory),
+            blueprintPath: blueprintPath,
             dockerfilePath: (value(raw.dockerfile, "SLINKY_DOCKERFILE")?.0 ?? "\(project)/dockerfiles/dlc-slurmd.Dockerfile")
                 .absolutePath(relativeTo: currentDirectory),
             repositoryName: repository, tag: tag,

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+/// Every integration test shares one moto, one registry and one dockerd, and the machine has two cores:
+/// they run one at a time.
+@Suite("slinky against the local sandbox", .serialized,
+       .enabled(if: Sandbox.isAvailable, "needs the sandbox and SLINKY_BINARY; scripts/test provides both"))
+struct SandboxTests {}
+
+extension SandboxTests {
+    @Suite("Install, re-run, concurrency, tag change, status and cleanup of one cluster")
+    struct Lifecycle {
+        @Test("a full install builds, pushes, keys, edits the blueprint and applies terraform; a re-run changes nothing; cleanup twice succeeds")
+        func fullLifecycle() async throws {
+            let ws = try Workspace(prefix: "life")
+            defer { ws.remove() }
+            let repository = "it-\(Sandbox.uniqueSuffix())"
+            let originalBlueprint = try String(contentsOfFile: ws.blueprint, encoding: .utf8)
+
+            // 1. First install, from nothing.
+            let first = try await Runner.slinky(ws.installArguments(repository: repository))
+            try #require(first.exitCode == 0, first.diagnostics)
+            for step in ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "access"] {
+                #expect(first.outcomes[step] == "done", "step \(step) on first install")
+            }
+            let image = first.outputs(of: "image")
+            let digest = try #require(image["digest"])
+            #expect(digest.hasPrefix("sha256:"))
+            #expect(image["built"] == "yes")
+
+            // ECR's own API agrees with what slinky recorded.
+            let (describeStatus, described) = try await Runner.aws([
+                "ecr", "describe-images", "--repository-name", repository, "--image-ids", "imageTag=v1",
+            ])
+            #expect(describeStatus == 0)
+            let details = described["imageDetails"] as? [[String: Any]]
+            #expect(details?.first?["imageDigest"] as? String == digest)
+
+            // The key is private, and OpenSSH accepts it.
+            let attributes = try FileManager.default.attributesOfItem(atPath: ws.sshKey)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            let derived = try await Runner.run("/usr/bin/ssh-keygen", ["-y", "-f", ws.sshKey])
+            #expect(derived.exitCode == 0, derived.diagnostics)
+            let publicLine = try String(contentsOfFile: ws.sshKey + ".pub", encoding: .utf8)
+            #expect(publicLine.hasPrefix(derived.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(publicLine.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(" slurm-login"))
+
+            // The blueprint holds the three values and every other line as it was.
+            let edited = try String(contentsOfFile: ws.blueprint, encoding: .utf8)
+            let managed = ["image_repository", "image_tag", "ssh_key"]
+            func unmanaged(_ text: String) -> [String] {
+                text.components(separatedBy: "\n").filter { line in !managed.contains { line.hasPrefix($0) } }
+            }
+            #expect(unmanaged(edited) == unmanaged(originalBlueprint))
+            #expect(edited.contains("image_tag        = \"v1\"") || edited.contains("image_tag = \"v1\""))
+
+            // Real terraform read the values back from the blueprint.
+            let tf = first.outputs(of: "terraform-apply")
+            #expect(tf["image_repository"] == image["repository_uri"])
+            #expect(tf["image_tag"] == "v1")
+            #expect(tf["ssh_key"] == publicLine.trimmingCharacters(in: .whitespacesAndNewlines))
+            #expect(tf["cluster_name"] == ws.cluster)
+
+            // 2. A re-run verifies and changes nothing: no build, no apply, no rewrite, state untouched.
+            let stateFile = "\(ws.stateDirectory)/terraform/terraform.tfstate"
+            let stateBefore = try #require(fileBytes(stateFile))
+            let blueprintModified = try FileManager.default.attributesOfItem(atPath: ws.blueprint)[.modificationDate] as? Date
+            let second = try await Runner.slinky(ws.installArguments(repository: repository))
+            try #require(second.exitCode == 0, second.diagnostics)
+            for step in ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply"] {
+                #expect(second.outcomes[step] == "up-to-date", "step \(step) on the re-run")
+            }
+            #expect(fileBytes(stateFile) == stateBefore, "terraform state must not change on a no-op re-run")
+            #expect(try FileManager.default.attributesOfItem(atPath: ws.blueprint)[.modificationDate] as? Date == blueprintModified)
+
+            // 3. A second run while one is working is refused at once, naming the holder.
+            let (background, out, err) = try Runner.start(
+                try #require(Sandbox.binary), ws.installArguments(repository: repository) + ["--reconcile"],
+                currentDirectory: Sandbox.projectRoot)
+            let lockPath = "\(ws.stateDirectory)/lock"
+            let holding = try await waitUntil(timeout: 60) {
+                (try? String(contentsOfFile: lockPath, encoding: .utf8))?.contains("\"pid\":\(background.processIdentifier)") ?? false
+            }
+            #expect(holding, "the background run should take the lock")
+            let refused = try await Runner.slinky(ws.installArguments(repository: repository))
+            #expect(refused.exitCode == 75, refused.diagnostics)
+            #expect(refused.errorMessage.contains("PID \(background.processIdentifier)"), refused.diagnostics)
+            let reconciled = await Runner.finish(background, out, err)
+            #expect(reconciled.exitCode == 0, reconciled.diagnostics)
+
+            // 4. A new tag redoes the image, the blueprint and the full apply, not the repository.
+            let retag = try await Runner.slinky(ws.installArguments(repository: repository, tag: "v2"))
+            try #require(retag.exitCode == 0, retag.diagnostics)
+            #expect(retag.outcomes["ecr-repository"] == "up-to-date")
+            #expect(retag.outcomes["image"] == "done")
+            #expect(retag.outcomes["blueprint"] == "done")
+            #expect(retag.outcomes["terraform-apply"] == "done")
+            #expect(retag.outputs(of: "terraform-apply")["image_tag"] == "v2")
+
+            // 5. status: installed, with the key outputs.
+            let status = try await Runner.slinky(["status"] + ws.clusterArguments)
+            #expect(status.exitCode == 0, status.diagnostics)
+            let statusObject = try #require(status.events.first)
+            #expect(statusObject["installed"] as? Bool == true)
+
+            // 6. cleanup removes the cluster's AWS resources; a second cleanup succeeds and changes nothing.
+            let cleanup = try await Runner.slinky(["cleanup"] + ws.clusterArguments + ["--yes"])
+            try #require(cleanup.exitCode == 0, cleanup.diagnostics)
+            let (_, vpcs) = try await Runner.aws(["ec2", "describe-vpcs", "--filters", "Name=tag:slinky:cluster,Values=\(ws.cluster)"])
+            #expect((vpcs["Vpcs"] as? [Any])?.isEmpty ?? false, "no VPC of the cluster may remain")
+            let (clusterStatus, _) = try await Runner.aws(["eks", "describe-cluster", "--name", ws.cluster])
+            #expect(clusterStatus != 0, "the EKS cluster must be gone")
+
+            let again = try await Runner.slinky(["cleanup"] + ws.clusterArguments + ["--yes"])
+            #expect(again.exitCode == 0, again.diagnostics)
+            for (step, outcome) in again.outcomes where step.hasPrefix("destroy-") || step == "sweep" {
+                #expect(outcome == "up-to-date", "cleanup step \(step) on the second cleanup")
+            }
+
+            let gone = try await Runner.slinky(["status"] + ws.clusterArguments)
+            #expect(gone.exitCode == 3, gone.diagnostics)
+        }
+    }
+}
