@@ -61,6 +61,14 @@ extension SandboxTests {
             #expect(tf["ssh_key"] == publicLine.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(tf["cluster_name"] == ws.cluster)
 
+            // The registry password went over stdin only: no log, journal or other state file holds it.
+            let password = try await Runner.run("/usr/bin/env", ["aws", "ecr", "get-login-password"])
+            let secret = password.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(!secret.isEmpty)
+            let grep = try await Runner.run("/usr/bin/env", ["grep", "-rlF", secret, ws.stateDirectory])
+            #expect(grep.exitCode == 1, "files holding the registry password: \(grep.stdout)")
+            #expect(try logText(ws, step: "image").contains("--password-stdin"))
+
             // 2. A re-run verifies and changes nothing: no build, no apply, no rewrite, state untouched.
             let stateFile = "\(ws.stateDirectory)/terraform/terraform.tfstate"
             let stateBefore = try #require(fileBytes(stateFile))

@@ -16,10 +16,25 @@ extension SandboxTests {
             defer { neighbour.remove() }
             let neighbourArgs = ["--name", neighbour.cluster, "--blueprint", ws.blueprint, "--state-dir", ws.stateBase, "--output", "json"]
 
+            // Ctrl-C: terraform gets exactly one SIGINT, finishes cleanly, the step is recorded as interrupted.
+            let (first, firstOut, firstErr) = try Runner.start(
+                binary, ws.installArguments(repository: repository), currentDirectory: Sandbox.projectRoot)
+            let reachedVPC = try await waitUntil(timeout: 300) { ws.stepState("install", "terraform-vpc") == "running" }
+            try #require(reachedVPC, "the install should reach the VPC apply")
+            try await Task.sleep(for: .seconds(3))
+            kill(first.processIdentifier, SIGINT)
+            let interrupted = await Runner.finish(first, firstOut, firstErr)
+            #expect(interrupted.exitCode == 130, interrupted.diagnostics)
+            #expect(ws.stepState("install", "terraform-vpc") == "interrupted")
+            #expect(interrupted.hint.contains("again to continue from step"), interrupted.diagnostics)
+            let vpcLog = try logText(ws, step: "terraform-vpc")
+            #expect(vpcLog.contains("Interrupt received"), "terraform saw the interrupt")
+            #expect(!vpcLog.contains("Two interrupts received"), "terraform must get exactly one SIGINT")
+
             let (process, out, err) = try Runner.start(
                 binary, ws.installArguments(repository: repository), currentDirectory: Sandbox.projectRoot)
             let reachedTerraform = try await waitUntil(timeout: 300) {
-                ws.stepState("install", "terraform-eks") == "running" || ws.stepState("install", "terraform-vpc") == "running"
+                ws.stepState("install", "terraform-eks") == "running"
             }
             try #require(reachedTerraform, "the install should reach a terraform apply")
             try await Task.sleep(for: .seconds(2))
@@ -58,4 +73,14 @@ extension SandboxTests {
             #expect(cleanup.exitCode == 0, cleanup.diagnostics)
         }
     }
+}
+
+/// The newest log of `step` for the workspace's cluster.
+func logText(_ ws: Workspace, step: String) throws -> String {
+    let logs = "\(ws.stateDirectory)/logs"
+    let runs = try FileManager.default.contentsOfDirectory(atPath: logs).sorted()
+    for run in runs.reversed() {
+        if let text = try? String(contentsOfFile: "\(logs)/\(run)/\(step).log", encoding: .utf8) { return text }
+    }
+    return ""
 }
