@@ -14,14 +14,18 @@ public struct TfvarsDocument: Sendable, Equatable {
         /// Decoded value when it is one quoted string on one line.
         public var stringValue: String?
         public var isSingleLine: Bool
+        /// Character offset of the value's first character (just after `=`) in its line.
+        public var valueColumn: Int = 0
     }
 
     public private(set) var lines: [String]
     public private(set) var attributes: [Attribute]
     private let endsWithNewline: Bool
+    /// "\r\n" for a file saved on Windows; kept so an edit does not change every line ending.
+    private let lineEnding: String
 
     public var text: String {
-        lines.joined(separator: "\n") + (endsWithNewline ? "\n" : "")
+        lines.joined(separator: lineEnding) + (endsWithNewline ? lineEnding : "")
     }
 
     public struct ParseError: Error, Equatable, Sendable {
@@ -30,9 +34,11 @@ public struct TfvarsDocument: Sendable, Equatable {
     }
 
     public init(text: String) throws(ParseError) {
-        endsWithNewline = text.hasSuffix("\n") || text.isEmpty
-        var split = text.components(separatedBy: "\n")
-        if text.hasSuffix("\n") { split.removeLast() }
+        // Swift reads "\r\n" as one Character, so a CRLF file must be split on that, not on "\n".
+        lineEnding = text.contains("\r\n") ? "\r\n" : "\n"
+        endsWithNewline = text.hasSuffix(lineEnding) || text.isEmpty
+        var split = text.components(separatedBy: lineEnding)
+        if endsWithNewline && !text.isEmpty { split.removeLast() }
         if text.isEmpty { split = [] }
         lines = split
         attributes = try Self.parse(split)
@@ -54,11 +60,11 @@ public struct TfvarsDocument: Sendable, Equatable {
                     throw ParseError(line: existing.line + 1, message: "`\(name)` spans several lines; slinky can only replace a one-line value")
                 }
                 let original = lines[existing.line]
-                guard let equals = original.firstIndex(of: "=") else { continue }
-                let afterEquals = original[original.index(after: equals)...]
+                let valueStart = original.index(original.startIndex, offsetBy: existing.valueColumn)
+                let afterEquals = original[valueStart...]
                 let leading = afterEquals.prefix { $0 == " " || $0 == "\t" }
                 let comment = Self.trailingComment(after: existing.rawValue, in: String(afterEquals.dropFirst(leading.count)))
-                lines[existing.line] = String(original[...equals]) + (leading.isEmpty ? " " : String(leading)) + literal + comment
+                lines[existing.line] = String(original[..<valueStart]) + (leading.isEmpty ? " " : String(leading)) + literal + comment
             } else {
                 lines.append("\(name) = \(literal)")
             }
@@ -101,6 +107,7 @@ public struct TfvarsDocument: Sendable, Equatable {
         var heredocEnd: String?
         var current: (name: String, line: Int)?
         var valueStartDepthZero = false
+        var currentValueColumn = 0
 
         for (index, line) in lines.enumerated() {
             if let end = heredocEnd {
@@ -113,8 +120,11 @@ public struct TfvarsDocument: Sendable, Equatable {
                 if trimmed.isEmpty || trimmed.hasPrefix("#") || trimmed.hasPrefix("//") {
                     continue
                 }
-                if !trimmed.hasPrefix("/*") {
-                    guard let (name, valueStart) = Self.attributeHead(line) else {
+                let headStart = Self.afterLeadingBlockComments(line)
+                if let headStart {
+                    let rest = line[headStart...].trimmingCharacters(in: .whitespaces)
+                    if rest.isEmpty || rest.hasPrefix("#") || rest.hasPrefix("//") { continue }
+                    guard let (name, valueStart) = Self.attributeHead(line, from: headStart) else {
                         throw ParseError(line: index + 1, message: "expected `name = value`, found `\(trimmed.prefix(40))`")
                     }
                     if let first = seen[name] {
@@ -122,6 +132,7 @@ public struct TfvarsDocument: Sendable, Equatable {
                     }
                     seen[name] = index
                     current = (name, index)
+                    currentValueColumn = line.distance(from: line.startIndex, to: valueStart)
                     valueStartDepthZero = true
                     scanner.position = valueStart
                     let valueText = String(line[valueStart...]).trimmingCharacters(in: .whitespaces)
@@ -132,7 +143,9 @@ public struct TfvarsDocument: Sendable, Equatable {
                         let marker = valueText.dropFirst(2).drop { $0 == "-" }.trimmingCharacters(in: .whitespaces)
                         guard !marker.isEmpty else { throw ParseError(line: index + 1, message: "heredoc without a marker") }
                         heredocEnd = marker
-                        attributes.append(Attribute(name: name, line: index, rawValue: valueText, stringValue: nil, isSingleLine: false))
+                        attributes.append(Attribute(
+                            name: name, line: index, rawValue: valueText, stringValue: nil, isSingleLine: false,
+                            valueColumn: line.distance(from: line.startIndex, to: valueStart)))
                         current = nil
                         continue
                     }
@@ -140,13 +153,15 @@ public struct TfvarsDocument: Sendable, Equatable {
             }
             let result = try scanner.scan(lineNumber: index + 1, depth: &depth)
             inBlockComment = scanner.inBlockComment
+            if let marker = result.heredocMarker { heredocEnd = marker }
             if valueStartDepthZero, let head = current, head.line == index {
                 let single = depth == 0
                 let raw = result.valueText.trimmingCharacters(in: .whitespaces)
                 if single && raw.isEmpty { throw ParseError(line: index + 1, message: "`\(head.name)` has no value") }
                 attributes.append(Attribute(
                     name: head.name, line: index, rawValue: raw,
-                    stringValue: single ? Self.decodeSimpleString(raw) : nil, isSingleLine: single))
+                    stringValue: single ? Self.decodeSimpleString(raw) : nil, isSingleLine: single,
+                    valueColumn: currentValueColumn))
                 valueStartDepthZero = false
             }
             if depth < 0 { throw ParseError(line: index + 1, message: "a closing bracket has no opening one") }
@@ -157,8 +172,20 @@ public struct TfvarsDocument: Sendable, Equatable {
         return attributes
     }
 
-    private static func attributeHead(_ line: String) -> (String, String.Index)? {
+    /// Where an attribute may start: after leading whitespace and any `/* ... */` comments closed on the
+    /// same line; nil when the line opens a block comment that continues on the next line.
+    private static func afterLeadingBlockComments(_ line: String) -> String.Index? {
         var index = line.startIndex
+        while true {
+            while index < line.endIndex, line[index] == " " || line[index] == "\t" { index = line.index(after: index) }
+            guard line[index...].hasPrefix("/*") else { return index }
+            guard let close = line[line.index(index, offsetBy: 2)...].range(of: "*/") else { return nil }
+            index = close.upperBound
+        }
+    }
+
+    private static func attributeHead(_ line: String, from start: String.Index) -> (String, String.Index)? {
+        var index = start
         while index < line.endIndex, line[index] == " " || line[index] == "\t" { index = line.index(after: index) }
         let nameStart = index
         while index < line.endIndex, line[index].isLetter || line[index].isNumber || line[index] == "_" || line[index] == "-" {
@@ -216,7 +243,11 @@ private struct LineScanner {
         self.position = line.startIndex
     }
 
-    struct Result { var valueText: String }
+    struct Result {
+        var valueText: String
+        /// Set when the line opens a heredoc (`<<EOT` or `<<-EOT` at its end) inside a list or map.
+        var heredocMarker: String?
+    }
 
     mutating func scan(lineNumber: Int, depth: inout Int) throws(TfvarsDocument.ParseError) -> Result {
         let valueStart = position
@@ -253,6 +284,12 @@ private struct LineScanner {
                 inBlockComment = true
                 index = line.index(after: next)
                 continue
+            case "<" where nextCh == "<":
+                let rest = String(line[index...])
+                if let match = rest.range(of: #"^<<-?[A-Za-z_][A-Za-z0-9_]*\s*$"#, options: .regularExpression) {
+                    let marker = rest[match].dropFirst(2).drop { $0 == "-" }.trimmingCharacters(in: .whitespaces)
+                    return Result(valueText: String(line[valueStart..<index]), heredocMarker: marker)
+                }
             case "[", "{", "(": depth += 1
             case "]", "}", ")": depth -= 1
             default: break
@@ -261,6 +298,6 @@ private struct LineScanner {
         }
         if inString { throw TfvarsDocument.ParseError(line: lineNumber, message: "a quoted string is not closed on its line") }
         let end = max(valueStart, valueEnd)
-        return Result(valueText: String(line[valueStart..<end]))
+        return Result(valueText: String(line[valueStart..<end]), heredocMarker: nil)
     }
 }

@@ -107,6 +107,8 @@ public struct Pipeline: Sendable {
                     error: nil, logPath: nil))
             }
         }
+        // A stop that came before any step could start still means the run did not finish.
+        if interrupts.receivedSignal != nil { interrupted = true }
         return Outcome(reports: reports, failure: failure, interrupted: interrupted)
     }
 

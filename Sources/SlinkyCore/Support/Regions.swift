@@ -39,8 +39,9 @@ public enum AWSRegions {
 
 /// Names ECR, Docker and EKS accept, checked before anything is created.
 public enum NameRules {
+    // Patterns use \A and \z: `$` would also accept a trailing newline ("dlc-slurmd\n").
     public static func validateRepositoryName(_ name: String) throws {
-        let pattern = #"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$"#
+        let pattern = #"\A(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\z"#
         guard (2...256).contains(name.count), name.range(of: pattern, options: .regularExpression) != nil else {
             throw SlinkyError.invalidInput(
                 "\"\(name)\" is not a valid ECR repository name",
@@ -49,7 +50,7 @@ public enum NameRules {
     }
 
     public static func validateTag(_ tag: String) throws {
-        let pattern = #"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"#
+        let pattern = #"\A[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\z"#
         guard tag.range(of: pattern, options: .regularExpression) != nil else {
             throw SlinkyError.invalidInput(
                 "\"\(tag)\" is not a valid image tag",
@@ -59,7 +60,7 @@ public enum NameRules {
 
     public static func validateClusterName(_ name: String) throws {
         // EKS allows 100 characters, but the stack derives IAM role names from it and those stop at 64.
-        let pattern = #"^[A-Za-z][A-Za-z0-9-]{0,37}$"#
+        let pattern = #"\A[A-Za-z][A-Za-z0-9-]{0,37}\z"#
         guard name.range(of: pattern, options: .regularExpression) != nil, !name.hasSuffix("-") else {
             throw SlinkyError.invalidInput(
                 "\"\(name)\" is not a valid cluster name",
