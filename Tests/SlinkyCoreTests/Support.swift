@@ -1,0 +1,144 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import SlinkyCore
+
+/// A private directory under the system temp directory; call `remove()` in a `defer`.
+struct TempDirectory {
+    let path: String
+
+    init() throws {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("slinky-unit-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        path = url.path
+    }
+
+    func file(_ name: String) -> String { (path as NSString).appendingPathComponent(name) }
+
+    func remove() {
+        // Undo any chmod a test did so the tree can be removed.
+        chmod(path, 0o700)
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// Collects every event a pipeline emits.
+final class RecordingEventSink: EventSink {
+    private let recorded = Mutex<[PipelineEvent]>([])
+    private let finished = Mutex(0)
+
+    func emit(_ event: PipelineEvent) { recorded.withLock { $0.append(event) } }
+    func finish() { finished.withLock { $0 += 1 } }
+
+    var events: [PipelineEvent] { recorded.withLock { $0 } }
+
+    var startedSteps: [String] {
+        events.compactMap { if case .stepStarted(let id, _) = $0 { id } else { nil } }
+    }
+
+    var finishedReports: [StepReport] {
+        events.compactMap { if case .stepFinished(let report) = $0 { report } else { nil } }
+    }
+
+    var notes: [String] {
+        events.compactMap { if case .note(let text) = $0 { text } else { nil } }
+    }
+}
+
+/// An ordered, thread-safe record of what the test steps were asked to do.
+final class CallLog: Sendable {
+    private let entries = Mutex<[String]>([])
+
+    func append(_ entry: String) { entries.withLock { $0.append(entry) } }
+    var all: [String] { entries.withLock { $0 } }
+    /// Ids of the steps whose `run` was called, in call order.
+    var runs: [String] { all.compactMap { $0.hasPrefix("run:") ? String($0.dropFirst(4)) : nil } }
+    func count(_ entry: String) -> Int { all.filter { $0 == entry }.count }
+}
+
+/// A one-shot flag that tasks can wait for; waiting polls, with a deadline that only guards against deadlock.
+final class Latch: Sendable {
+    private let isOpen = Mutex(false)
+
+    func open() { isOpen.withLock { $0 = true } }
+    var opened: Bool { isOpen.withLock { $0 } }
+
+    /// True when the latch opened before `timeout` elapsed.
+    func wait(timeout: Duration = .seconds(30)) async -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while !opened {
+            if ContinuousClock.now >= deadline { return false }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return true
+    }
+}
+
+/// A mutable value shared between a test and the steps it builds.
+final class Shared<Value: Sendable>: Sendable {
+    private let storage: Mutex<Value>
+    init(_ value: Value) { storage = Mutex(value) }
+    var value: Value {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+}
+
+struct DeadlockGuardExpired: Error {}
+
+/// Runs `operation`, failing (instead of hanging the whole test run) if it has not finished after `seconds`.
+/// Only a guard against deadlock; it is never the assertion itself.
+func withDeadlockGuard<T: Sendable>(
+    seconds: Double = 300, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let outcome = Shared<Result<T, any Error>?>(nil)
+    let work = Task {
+        let result: Result<T, any Error>
+        do { result = .success(try await operation()) } catch { result = .failure(error) }
+        outcome.value = result
+    }
+    let deadline = ContinuousClock.now + .seconds(seconds)
+    while outcome.value == nil {
+        if ContinuousClock.now >= deadline {
+            work.cancel()
+            throw DeadlockGuardExpired()
+        }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return try outcome.value!.get()
+}
+
+/// Runs a program to completion with Foundation's Process and returns its exit status and output.
+@discardableResult
+func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+}
+
+/// Whether `needle` occurs in `haystack` as consecutive elements.
+func containsRun<T: Equatable>(_ haystack: [T], _ needle: [T]) -> Bool {
+    guard !needle.isEmpty, haystack.count >= needle.count else { return needle.isEmpty }
+    for start in 0...(haystack.count - needle.count) where Array(haystack[start..<(start + needle.count)]) == needle {
+        return true
+    }
+    return false
+}
+
+/// The package root (the folder holding Package.swift), found from this file's path.
+let packageRoot: String = {
+    var url = URL(fileURLWithPath: #filePath)
+    for _ in 0..<3 { url.deleteLastPathComponent() }
+    return url.path
+}()
