@@ -48,6 +48,26 @@ extension SandboxTests {
             try await expectRefusal(ws, arguments: arguments, exit: testCase.expectedExit, contains: testCase.messageContains)
         }
 
+        @Test("--dry-run prints every step with its commands and changes nothing")
+        func dryRunChangesNothing() async throws {
+            let ws = try Workspace(prefix: "dry")
+            defer { ws.remove() }
+            let blueprintBefore = fileBytes(ws.blueprint)
+            let result = try await Runner.slinky(ws.installArguments(repository: "it-dry") + ["--dry-run"])
+            #expect(result.exitCode == 0, result.diagnostics)
+            let plans = result.events.filter { $0["event"] as? String == "plan" }
+            let planned = plans.compactMap { $0["step"] as? String }
+            #expect(planned == ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "access"])
+            let commands = plans.flatMap { $0["commands"] as? [String] ?? [] }
+            #expect(commands.contains { $0.contains("terraform -chdir=") && $0.contains("-target=module.vpc") })
+            #expect(commands.contains { $0.contains("docker push") })
+            #expect(fileBytes(ws.blueprint) == blueprintBefore)
+            #expect(!FileManager.default.fileExists(atPath: ws.stateDirectory), "a dry run creates no state")
+            #expect(!FileManager.default.fileExists(atPath: ws.sshKey), "a dry run creates no key")
+            let (repoStatus, _) = try await Runner.aws(["ecr", "describe-repositories", "--repository-names", "it-dry"])
+            #expect(repoStatus != 0, "a dry run creates no repository")
+        }
+
         @Test("a missing blueprint, a directory, and invalid HCL are each named")
         func badBlueprints() async throws {
             let ws = try Workspace(prefix: "bp")
@@ -229,8 +249,9 @@ struct ExpiredTokenFakeEndpoint {
         return ExpiredTokenFakeEndpoint(process: process, url: "http://127.0.0.1:\(portText.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 
+    /// SIGKILL: a child of the test runner may inherit a mask that blocks SIGTERM.
     func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -111,6 +111,10 @@ extension SandboxTests {
             let statusObject = try #require(status.events.first)
             #expect(statusObject["installed"] as? Bool == true)
 
+            // What the AWS load balancer controller would leave behind, tagged the way it tags them.
+            let vpc = try #require(first.outputs(of: "terraform-apply")["vpc_id"])
+            let leftovers = try await Leftovers.create(cluster: ws.cluster, vpc: vpc)
+
             // 6. cleanup removes the cluster's AWS resources; a second cleanup succeeds and changes nothing.
             let cleanup = try await Runner.slinky(["cleanup"] + ws.clusterArguments + ["--yes"])
             try #require(cleanup.exitCode == 0, cleanup.diagnostics)
@@ -118,6 +122,8 @@ extension SandboxTests {
             #expect((vpcs["Vpcs"] as? [Any])?.isEmpty ?? false, "no VPC of the cluster may remain")
             let (clusterStatus, _) = try await Runner.aws(["eks", "describe-cluster", "--name", ws.cluster])
             #expect(clusterStatus != 0, "the EKS cluster must be gone")
+
+            try await leftovers.expectGone()
 
             let again = try await Runner.slinky(["cleanup"] + ws.clusterArguments + ["--yes"])
             #expect(again.exitCode == 0, again.diagnostics)
@@ -128,5 +134,51 @@ extension SandboxTests {
             let gone = try await Runner.slinky(["status"] + ws.clusterArguments)
             #expect(gone.exitCode == 3, gone.diagnostics)
         }
+    }
+}
+
+/// A load balancer, target group and security group tagged `elbv2.k8s.aws/cluster`, and an available ENI.
+struct Leftovers {
+    var loadBalancer: String
+    var targetGroup: String
+    var securityGroup: String
+    var networkInterface: String
+
+    static func create(cluster: String, vpc: String) async throws -> Leftovers {
+        let tag = "Key=elbv2.k8s.aws/cluster,Value=\(cluster)"
+        let (_, subnets) = try await Runner.aws(["ec2", "describe-subnets", "--filters", "Name=vpc-id,Values=\(vpc)"])
+        let subnetIDs = (subnets["Subnets"] as? [[String: Any]] ?? []).compactMap { $0["SubnetId"] as? String }
+        try #require(subnetIDs.count >= 2, "the VPC should have subnets")
+        let (lbStatus, lb) = try await Runner.aws(
+            ["elbv2", "create-load-balancer", "--name", "k8s-slurm-login-\(Sandbox.uniqueSuffix())", "--type", "network",
+             "--scheme", "internet-facing", "--subnets"] + Array(subnetIDs.prefix(2)) + ["--tags", tag])
+        try #require(lbStatus == 0)
+        let (tgStatus, tg) = try await Runner.aws(
+            ["elbv2", "create-target-group", "--name", "k8s-slurm-\(Sandbox.uniqueSuffix())", "--protocol", "TCP", "--port", "22",
+             "--vpc-id", vpc, "--target-type", "ip", "--tags", tag])
+        try #require(tgStatus == 0)
+        let (sgStatus, sg) = try await Runner.aws(
+            ["ec2", "create-security-group", "--group-name", "k8s-elb-\(Sandbox.uniqueSuffix())", "--description", "left by the controller",
+             "--vpc-id", vpc, "--tag-specifications",
+             "ResourceType=security-group,Tags=[{Key=elbv2.k8s.aws/cluster,Value=\(cluster)}]"])
+        try #require(sgStatus == 0)
+        let (eniStatus, eni) = try await Runner.aws(["ec2", "create-network-interface", "--subnet-id", subnetIDs[0]])
+        try #require(eniStatus == 0)
+        return Leftovers(
+            loadBalancer: try #require((lb["LoadBalancers"] as? [[String: Any]])?.first?["LoadBalancerArn"] as? String),
+            targetGroup: try #require((tg["TargetGroups"] as? [[String: Any]])?.first?["TargetGroupArn"] as? String),
+            securityGroup: try #require(sg["GroupId"] as? String),
+            networkInterface: try #require((eni["NetworkInterface"] as? [String: Any])?["NetworkInterfaceId"] as? String))
+    }
+
+    func expectGone() async throws {
+        let (lbStatus, _) = try await Runner.aws(["elbv2", "describe-load-balancers", "--load-balancer-arns", loadBalancer])
+        #expect(lbStatus != 0, "the tagged load balancer must be swept")
+        let (tgStatus, _) = try await Runner.aws(["elbv2", "describe-target-groups", "--target-group-arns", targetGroup])
+        #expect(tgStatus != 0, "the tagged target group must be swept")
+        let (sgStatus, _) = try await Runner.aws(["ec2", "describe-security-groups", "--group-ids", securityGroup])
+        #expect(sgStatus != 0, "the tagged security group must be swept")
+        let (eniStatus, _) = try await Runner.aws(["ec2", "describe-network-interfaces", "--network-interface-ids", networkInterface])
+        #expect(eniStatus != 0, "the available ENI must be swept")
     }
 }

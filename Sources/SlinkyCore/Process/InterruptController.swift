@@ -32,17 +32,43 @@ public final class InterruptController: Sendable {
     /// The signal that asked slinky to stop, if any.
     public var receivedSignal: Int32? { state.withLock { $0.receivedSignal } }
 
-    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
-
     /// Replaces the default "die at once" behaviour of SIGINT/SIGTERM with forwarding; call once at start.
+    ///
+    /// A plain handler that writes the signal number to a pipe, read by a dedicated thread: it works
+    /// whatever signal mask slinky inherited (a parent may start it with signals blocked), and, unlike
+    /// SIG_IGN, a caught signal is reset to its default in the children slinky starts.
     public func installSignalHandlers() {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        signalPipeWriter = fds[1]
         for sig in [SIGINT, SIGTERM] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [self] in self.handle(signal: sig) }
-            source.resume()
-            Self.sources.append(source)
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = forwardSignalToPipe
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = SA_RESTART
+            sigaction(sig, &action, nil)
         }
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGINT)
+        sigaddset(&unblock, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        let reader = fds[0]
+        let thread = Thread { [self] in
+            while true {
+                var byte: UInt8 = 0
+                let n = read(reader, &byte, 1)
+                if n == 1 {
+                    self.handle(signal: Int32(byte))
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+        thread.start()
     }
 
     public func handle(signal sig: Int32) {
@@ -81,4 +107,11 @@ public final class InterruptController: Sendable {
             s.forwarded.remove(group)
         }
     }
+}
+
+nonisolated(unsafe) private var signalPipeWriter: Int32 = -1
+
+private let forwardSignalToPipe: @convention(c) (Int32) -> Void = { signal in
+    var byte = UInt8(truncatingIfNeeded: signal)
+    _ = write(signalPipeWriter, &byte, 1)
 }
