@@ -123,17 +123,16 @@ extension SandboxTests {
         func missingTool() async throws {
             let ws = try Workspace(prefix: "tool")
             defer { ws.remove() }
-            // A PATH with every tool slinky needs except terraform.
+            // The same PATH with terraform hidden: its directory is replaced by a copy of its links minus terraform.
+            let terraformPath = try await Runner.run("/usr/bin/env", ["sh", "-c", "command -v terraform"])
+            let terraformDirectory = (terraformPath.stdout.trimmingCharacters(in: .whitespacesAndNewlines) as NSString).deletingLastPathComponent
             let bin = ws.root + "/bin"
             try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-            for tool in ["aws", "docker", "kubectl", "python3", "env", "sh", "bash", "ssh-keygen"] {
-                let found = try await Runner.run("/usr/bin/env", ["sh", "-c", "command -v \(tool)"])
-                let path = found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-                if !path.isEmpty { try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(tool)", withDestinationPath: path) }
+            for entry in try FileManager.default.contentsOfDirectory(atPath: terraformDirectory) where entry != "terraform" {
+                try FileManager.default.createSymbolicLink(atPath: "\(bin)/\(entry)", withDestinationPath: "\(terraformDirectory)/\(entry)")
             }
-            // The pyenv shim for aws needs its own directory on PATH.
-            let awsPath = try await Runner.run("/usr/bin/env", ["sh", "-c", "dirname \"$(command -v aws)\""])
-            let path = "\(bin):\(awsPath.stdout.trimmingCharacters(in: .whitespacesAndNewlines))"
+            let path = (Sandbox.environment["PATH"] ?? "").split(separator: ":").map { $0 == terraformDirectory ? bin : String($0) }
+                .joined(separator: ":")
             try await expectRefusal(
                 ws, arguments: ws.installArguments(repository: "it-bad"), environment: ["PATH": path], exit: 69,
                 contains: "terraform is not installed")

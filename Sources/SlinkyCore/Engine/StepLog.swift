@@ -12,12 +12,9 @@ public final class StepLog: OutputLineSink, Sendable {
         self.path = path
         self.stepID = stepID
         self.events = events
-        if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
-        }
-        let handle = FileHandle(forWritingAtPath: path)
-        _ = try? handle?.seekToEnd()
-        self.handle = Mutex(handle)
+        // O_APPEND: terraform writes into the same file itself, and neither may overwrite the other.
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
+        self.handle = Mutex(fd >= 0 ? FileHandle(fileDescriptor: fd, closeOnDealloc: true) : nil)
     }
 
     /// A log that keeps nothing; used by read-only commands such as `status`.
@@ -27,6 +24,11 @@ public final class StepLog: OutputLineSink, Sendable {
 
     public func line(_ text: String, isError: Bool) {
         write(text)
+        events?.emit(.stepOutput(id: stepID, line: text))
+    }
+
+    /// Shows a line that is already in the file (a child wrote it there itself).
+    public func display(_ text: String) {
         events?.emit(.stepOutput(id: stepID, line: text))
     }
 

@@ -108,6 +108,146 @@ public struct ProcessRunner: Sendable {
     }
 }
 
+extension ProcessRunner {
+    /// Runs a long command (terraform apply, destroy) with its output going straight into `logPath`.
+    ///
+    /// A pipe dies with slinky: after a `kill -9`, terraform's next line of output would kill it with
+    /// SIGPIPE, possibly between creating a resource and saving it to the state. A file outlives slinky,
+    /// so an orphaned terraform finishes its work and releases its lock, and the next run picks up from
+    /// there. slinky follows the file for live progress and reads its tail for error messages.
+    /// Nothing secret may be passed to such a command: its output is not redacted.
+    public func runWritingTo(
+        _ invocation: Invocation, logPath: String, onLine: @escaping @Sendable (String) -> Void
+    ) async throws -> ProcessResult {
+        if let received = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: received) }
+        precondition(invocation.standardInput == nil, "secrets never go to a command whose output is not redacted")
+
+        var overrides: [Environment.Key: String?] = [:]
+        for (key, value) in baseEnvironment.merging(invocation.environment, uniquingKeysWith: { $1 }) {
+            if let envKey = Environment.Key(rawValue: key) { overrides[envKey] = value }
+        }
+        overrides[Environment.Key(rawValue: "AWS_PAGER")!] = ""
+        overrides[Environment.Key(rawValue: "TF_IN_AUTOMATION")!] = "1"
+        overrides[Environment.Key(rawValue: "TF_INPUT")!] = "0"
+        var options = PlatformOptions()
+        options.processGroupID = 0
+
+        let startOffset = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? NSNumber)?.uint64Value ?? 0
+        let out: FileDescriptor
+        let err: FileDescriptor
+        do {
+            out = try FileDescriptor.open(
+                FilePath(logPath), .writeOnly, options: [.append, .create, .closeOnExec], permissions: [.ownerReadWrite])
+            err = try FileDescriptor.open(
+                FilePath(logPath), .writeOnly, options: [.append, .create, .closeOnExec], permissions: [.ownerReadWrite])
+        } catch {
+            throw SlinkyError.fileWrite(path: logPath, reason: "\(error)")
+        }
+        let follower = LogFollower(path: logPath, offset: startOffset, onLine: onLine)
+        let interrupts = self.interrupts
+        let executable: Executable = invocation.tool.contains("/") ? .path(FilePath(invocation.tool)) : .name(invocation.tool)
+        let status: TerminationStatus
+        do {
+            let result = try await Subprocess.run(
+                executable,
+                arguments: Arguments(invocation.arguments),
+                environment: .inherit.updating(overrides),
+                workingDirectory: invocation.workingDirectory.map { FilePath($0) },
+                platformOptions: options,
+                input: .none,
+                output: .fileDescriptor(out, closeAfterSpawningProcess: true),
+                error: .fileDescriptor(err, closeAfterSpawningProcess: true)
+            ) { execution in
+                let group = execution.processIdentifier.value
+                interrupts.childStarted(group: group)
+                defer { interrupts.childExited(group: group) }
+                await follower.follow { Self.hasExited(execution.processIdentifier) }
+            }
+            status = result.terminationStatus
+        } catch let error as SubprocessError where error.code == .executableNotFound {
+            throw SlinkyError.toolMissing(tool: invocation.tool, hint: ToolCatalog.installHint(for: invocation.tool))
+        }
+        let tail = follower.drain()
+        var result = ProcessResult(exitCode: nil, signal: nil, standardOutput: tail.joined(separator: "\n"), standardErrorTail: tail)
+        switch status {
+        case .exited(let code): result.exitCode = code
+        case .signaled(let signal): result.signal = signal
+        }
+        return result
+    }
+}
+
+extension ProcessRunner {
+    /// Whether the child has exited, without reaping it (the subprocess library does that).
+    static func hasExited(_ process: ProcessIdentifier) -> Bool {
+        #if os(Linux)
+        if process.processDescriptor >= 0 {
+            var entry = pollfd(fd: process.processDescriptor, events: Int16(POLLIN), revents: 0)
+            return poll(&entry, 1, 0) > 0
+        }
+        #endif
+        // Without a pidfd: a zombie still answers kill(0), so look at its state instead.
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.value)/stat", encoding: .utf8) else { return true }
+        return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
+    }
+}
+
+/// Reads lines appended to a file by a child, from where the child started writing.
+final class LogFollower: Sendable {
+    private struct State {
+        var offset: UInt64
+        var partial = Data()
+        var tail: [String] = []
+    }
+    private let path: String
+    private let state: Mutex<State>
+    private let onLine: @Sendable (String) -> Void
+
+    init(path: String, offset: UInt64, onLine: @escaping @Sendable (String) -> Void) {
+        self.path = path
+        self.state = Mutex(State(offset: offset))
+        self.onLine = onLine
+    }
+
+    /// Reads new lines every quarter second until `exited` says the child is gone.
+    func follow(_ exited: () -> Bool) async {
+        while !Task.isCancelled {
+            readNew()
+            if exited() { return }
+            do { try await Task.sleep(for: .milliseconds(250)) } catch { return }
+        }
+    }
+
+    func drain() -> [String] {
+        readNew(flushPartial: true)
+        return state.withLock { $0.tail }
+    }
+
+    private func readNew(flushPartial: Bool = false) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        let lines: [String] = state.withLock { s in
+            try? handle.seek(toOffset: s.offset)
+            let data = (try? handle.readToEnd()) ?? Data()
+            s.offset += UInt64(data.count)
+            s.partial.append(data)
+            var complete: [String] = []
+            while let newline = s.partial.firstIndex(of: 0x0A) {
+                complete.append(String(decoding: s.partial[s.partial.startIndex..<newline], as: UTF8.self))
+                s.partial.removeSubrange(s.partial.startIndex...newline)
+            }
+            if flushPartial && !s.partial.isEmpty {
+                complete.append(String(decoding: s.partial, as: UTF8.self))
+                s.partial.removeAll()
+            }
+            s.tail.append(contentsOf: complete)
+            if s.tail.count > 80 { s.tail.removeFirst(s.tail.count - 40) }
+            return complete
+        }
+        for line in lines { onLine(line) }
+    }
+}
+
 /// Collects what a child printed: all of stdout if asked, and the last lines of stderr for error messages.
 final class OutputCollector: Sendable {
     private struct Buffers {

@@ -70,10 +70,17 @@ public struct Terraform: Sendable {
     public var stateList: Invocation { invocation(["state", "list", "-no-color"]) }
 
     /// Runs and fails on a non-zero exit, except the exit codes the caller says are answers.
+    /// Commands that change things write straight into the step log so they survive a killed slinky.
     @discardableResult
     public func run(_ invocation: Invocation, log: StepLog, accepting accepted: Set<Int32> = [0]) async throws -> ProcessResult {
         log.command(invocation.commandLine)
-        let result = try await runner.run(invocation, sink: log, captureOutput: invocation.arguments.contains("output") || invocation.arguments.contains("list"))
+        let changesThings = ["apply", "destroy", "plan", "init"].contains { invocation.arguments.dropFirst().first == $0 }
+        let result: ProcessResult
+        if changesThings {
+            result = try await runner.runWritingTo(invocation, logPath: log.path) { line in log.display(line) }
+        } else {
+            result = try await runner.run(invocation, sink: log, captureOutput: true)
+        }
         if let code = result.exitCode, accepted.contains(code) { return result }
         throw SlinkyError.commandFailed(CommandFailure(
             commandLine: invocation.commandLine, exitDescription: result.exitDescription,
