@@ -31,9 +31,12 @@ struct RunResult {
         }
     }
 
-    /// step id → outcome, from `step-finished` events.
+    /// step id → outcome, from `step-finished` events and, for steps that never started, the summary.
     var outcomes: [String: String] {
         var result: [String: String] = [:]
+        for step in summary?["steps"] as? [[String: Any]] ?? [] {
+            if let id = step["step"] as? String, let outcome = step["outcome"] as? String { result[id] = outcome }
+        }
         for event in events where event["event"] as? String == "step-finished" {
             if let step = event["step"] as? String, let outcome = event["outcome"] as? String { result[step] = outcome }
         }

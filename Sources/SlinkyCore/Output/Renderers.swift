@@ -158,6 +158,12 @@ public final class JSONRenderer: EventSink {
         case .runFinished(let s):
             var object = encodable(s)
             object["event"] = "summary"
+            // The same field names as the step-finished events, so CI scripts parse one shape.
+            object["steps"] = (object["steps"] as? [[String: Any]])?.map { step in
+                var step = step
+                step["step"] = step.removeValue(forKey: "id")
+                return step
+            }
             write(object)
         }
     }

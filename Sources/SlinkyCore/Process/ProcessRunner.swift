@@ -29,13 +29,8 @@ public struct ProcessRunner: Sendable {
         self.baseEnvironment = baseEnvironment
     }
 
-    /// Runs `invocation` to the end. `captureOutput` keeps all of stdout (for JSON answers); otherwise only the tail.
-    public func run(
-        _ invocation: Invocation, sink: (any OutputLineSink)? = nil, captureOutput: Bool = true
-    ) async throws -> ProcessResult {
-        if let secret = invocation.standardInput { redactor.register(secret) }
-        if let received = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: received) }
-
+    /// The inherited environment plus slinky's settings and the invocation's own.
+    func childEnvironment(_ invocation: Invocation) -> [Environment.Key: String?] {
         var overrides: [Environment.Key: String?] = [:]
         for (key, value) in baseEnvironment.merging(invocation.environment, uniquingKeysWith: { $1 }) {
             if let envKey = Environment.Key(rawValue: key) { overrides[envKey] = value }
@@ -44,9 +39,26 @@ public struct ProcessRunner: Sendable {
         overrides[Environment.Key(rawValue: "AWS_PAGER")!] = ""
         overrides[Environment.Key(rawValue: "TF_IN_AUTOMATION")!] = "1"
         overrides[Environment.Key(rawValue: "TF_INPUT")!] = "0"
+        return overrides
+    }
 
+    /// Each child leads its own process group, so a terminal's Ctrl-C reaches only slinky, which then
+    /// forwards exactly one SIGINT.
+    static var childPlatformOptions: PlatformOptions {
         var options = PlatformOptions()
         options.processGroupID = 0
+        return options
+    }
+
+    /// Runs `invocation` to the end. `captureOutput` keeps all of stdout (for JSON answers); otherwise only the tail.
+    public func run(
+        _ invocation: Invocation, sink: (any OutputLineSink)? = nil, captureOutput: Bool = true
+    ) async throws -> ProcessResult {
+        if let secret = invocation.standardInput { redactor.register(secret) }
+        if let received = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: received) }
+
+        let overrides = childEnvironment(invocation)
+        let options = Self.childPlatformOptions
 
         let collected = OutputCollector(keepAll: captureOutput)
         let redactor = self.redactor
@@ -122,15 +134,8 @@ extension ProcessRunner {
         if let received = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: received) }
         precondition(invocation.standardInput == nil, "secrets never go to a command whose output is not redacted")
 
-        var overrides: [Environment.Key: String?] = [:]
-        for (key, value) in baseEnvironment.merging(invocation.environment, uniquingKeysWith: { $1 }) {
-            if let envKey = Environment.Key(rawValue: key) { overrides[envKey] = value }
-        }
-        overrides[Environment.Key(rawValue: "AWS_PAGER")!] = ""
-        overrides[Environment.Key(rawValue: "TF_IN_AUTOMATION")!] = "1"
-        overrides[Environment.Key(rawValue: "TF_INPUT")!] = "0"
-        var options = PlatformOptions()
-        options.processGroupID = 0
+        let overrides = childEnvironment(invocation)
+        let options = Self.childPlatformOptions
 
         let startOffset = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? NSNumber)?.uint64Value ?? 0
         let out: FileDescriptor
