@@ -82,7 +82,10 @@ enum TextBlocks {
         case .notStarted: mark = style.dim("·")
         }
         var line = "\(mark) \(r.title) \(style.dim("[\(r.outcome.rawValue), \(formatDuration(r.durationSeconds))]"))"
-        if let error = r.error, r.outcome == .failed { line += "\n    \(error)" }
+        // The summary repeats the whole message; here a glance is enough.
+        if let error = r.error, r.outcome == .failed {
+            line += "\n    " + (error.count > 160 ? String(error.prefix(157)) + "..." : error)
+        }
         return line
     }
 }

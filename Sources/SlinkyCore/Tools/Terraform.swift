@@ -90,11 +90,12 @@ public struct Terraform: Sendable {
     /// Terraform prints its diagnostics as boxes; keep the lines that say what went wrong.
     static func errorLines(_ lines: [String]) -> [String] {
         let cleaned = lines.map { $0.replacingOccurrences(of: "│", with: "").trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty && !$0.hasPrefix("╷") && !$0.hasPrefix("╵") }
+            .filter { line in !line.isEmpty && !["╷", "╵", "├", "─"].contains { line.hasPrefix($0) } }
+        // The first diagnostic, from its "Error:" headline on; the failure summary shows five lines.
         if let start = cleaned.firstIndex(where: { $0.hasPrefix("Error:") }) {
-            return Array(cleaned[start...].prefix(6))
+            return Array(cleaned[start...].prefix(5))
         }
-        return cleaned
+        return Array(cleaned.suffix(5))
     }
 
     /// `terraform output -json` flattened to strings (lists and maps as compact JSON).
