@@ -42,7 +42,8 @@ image_repository = ""
 image_tag        = ""
 ssh_key          = ""
 
-# login_allow_cidr = "203.0.113.7/32"
+# Who may reach the login load balancer; set here because the sandbox cannot look up a public IP.
+login_allow_cidr = "192.0.2.10/32"
 
 # -------------------------------------------------------------------------------------
 # EKS Addons Configuration (the emulator has no add-on or access entry API)

@@ -33,6 +33,9 @@ struct Install: AsyncParsableCommand {
     @Flag(name: .long, help: "Build and push the image even when ECR already holds it (env: SLINKY_REBUILD=1).")
     var rebuild = false
 
+    @Option(name: .customLong("allow-cidr"), help: "Source range allowed to SSH to the login load balancer (env: SLINKY_ALLOW_CIDR; default: the blueprint's login_allow_cidr, else your public IP/32).")
+    var allowCIDR: String?
+
     func validate() throws {
         if skipBuild && rebuild { throw ValidationError("--skip-build and --rebuild contradict each other; pass one") }
     }
@@ -57,6 +60,14 @@ struct Install: AsyncParsableCommand {
         settings.skipRepo = flag(skipRepo, "SLINKY_SKIP_REPO", environment)
         settings.skipSetup = flag(skipSetup, "SLINKY_SKIP_SETUP", environment)
         settings.rebuild = flag(rebuild, "SLINKY_REBUILD", environment)
+        if let cidr = allowCIDR ?? environment["SLINKY_ALLOW_CIDR"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            do {
+                try LoginCIDR.validate(cidr)
+            } catch let error as SlinkyError {
+                throw CommandSupport.fail(error, format: format, command: "install")
+            }
+            settings.allowCIDR = cidr
+        }
         settings.dryRun = flag(run.dryRun, "SLINKY_DRY_RUN", environment)
         settings.reconcile = flag(run.reconcile, "SLINKY_RECONCILE", environment)
         let session = Session(

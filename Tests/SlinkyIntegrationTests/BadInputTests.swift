@@ -19,6 +19,8 @@ extension SandboxTests {
             Case(name: "repository name ECR rejects", extraArguments: ["--repo-name", "Bad_Repo!"], expectedExit: 64, messageContains: "not a valid ECR repository name"),
             Case(name: "tag Docker rejects", extraArguments: ["--tag", "bad tag"], expectedExit: 64, messageContains: "not a valid image tag"),
             Case(name: "cluster name EKS rejects", extraArguments: ["--name", "9-bad_name"], expectedExit: 64, messageContains: "not a valid cluster name"),
+            Case(name: "login range open to the internet", extraArguments: ["--allow-cidr", "0.0.0.0/0"], expectedExit: 64, messageContains: "whole internet"),
+            Case(name: "login range that is not a CIDR", extraArguments: ["--allow-cidr", "10.0.0.300/32"], expectedExit: 64, messageContains: "not an IPv4 CIDR"),
         ]
 
         /// Runs an install expected to fail and checks the blueprint and key files did not change.
@@ -57,7 +59,7 @@ extension SandboxTests {
             #expect(result.exitCode == 0, result.diagnostics)
             let plans = result.events.filter { $0["event"] as? String == "plan" }
             let planned = plans.compactMap { $0["step"] as? String }
-            #expect(planned == ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "access"])
+            #expect(planned == ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "example-job", "access"])
             let commands = plans.flatMap { $0["commands"] as? [String] ?? [] }
             #expect(commands.contains { $0.contains("terraform -chdir=") && $0.contains("-target=module.vpc") })
             #expect(commands.contains { $0.contains("docker push") })

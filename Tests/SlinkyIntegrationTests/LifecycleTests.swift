@@ -17,8 +17,8 @@ extension SandboxTests {
             let repository = "it-\(Sandbox.uniqueSuffix())"
             let originalBlueprint = try String(contentsOfFile: ws.blueprint, encoding: .utf8)
 
-            // 1. First install, from nothing.
-            let first = try await Runner.slinky(ws.installArguments(repository: repository))
+            // 1. First install, from nothing; the login range comes from the flag, not the blueprint's.
+            let first = try await Runner.slinky(ws.installArguments(repository: repository) + ["--allow-cidr", "198.51.100.0/24"])
             try #require(first.exitCode == 0, first.diagnostics)
             for step in ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "access"] {
                 #expect(first.outcomes[step] == "done", "step \(step) on first install")
@@ -60,6 +60,7 @@ extension SandboxTests {
             #expect(tf["image_tag"] == "v1")
             #expect(tf["ssh_key"] == publicLine.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(tf["cluster_name"] == ws.cluster)
+            #expect(tf["login_allow_cidr"] == "198.51.100.0/24")
 
             // The registry password went over stdin only: no log, journal or other state file holds it.
             let password = try await Runner.run("/usr/bin/env", ["aws", "ecr", "get-login-password"])
@@ -122,6 +123,16 @@ extension SandboxTests {
             #expect((vpcs["Vpcs"] as? [Any])?.isEmpty ?? false, "no VPC of the cluster may remain")
             let (clusterStatus, _) = try await Runner.aws(["eks", "describe-cluster", "--name", ws.cluster])
             #expect(clusterStatus != 0, "the EKS cluster must be gone")
+            let (_, subnets) = try await Runner.aws(["ec2", "describe-subnets", "--filters", "Name=tag:slinky:cluster,Values=\(ws.cluster)"])
+            #expect((subnets["Subnets"] as? [Any])?.isEmpty ?? false, "no subnet of the cluster may remain")
+            let (_, roles) = try await Runner.aws(["iam", "list-roles"])
+            let clusterRoles = (roles["Roles"] as? [[String: Any]] ?? []).compactMap { $0["RoleName"] as? String }
+                .filter { $0.hasPrefix(ws.cluster + "-") }
+            #expect(clusterRoles.isEmpty, "IAM roles of the cluster left: \(clusterRoles)")
+            let (_, buckets) = try await Runner.aws(["s3api", "list-buckets"])
+            let clusterBuckets = (buckets["Buckets"] as? [[String: Any]] ?? []).compactMap { $0["Name"] as? String }
+                .filter { $0.contains(ws.cluster) }
+            #expect(clusterBuckets.isEmpty, "buckets of the cluster left: \(clusterBuckets)")
 
             try await leftovers.expectGone()
 
@@ -137,12 +148,15 @@ extension SandboxTests {
     }
 }
 
-/// A load balancer, target group and security group tagged `elbv2.k8s.aws/cluster`, and an available ENI.
+/// A load balancer, target group and security group tagged `elbv2.k8s.aws/cluster`, an available ENI, a
+/// volume the EBS CSI driver would have made, and a second tagged group whose rule names the first.
 struct Leftovers {
     var loadBalancer: String
     var targetGroup: String
     var securityGroup: String
     var networkInterface: String
+    var volume: String
+    var referencingGroup: String
 
     static func create(cluster: String, vpc: String) async throws -> Leftovers {
         let tag = "Key=elbv2.k8s.aws/cluster,Value=\(cluster)"
@@ -164,11 +178,30 @@ struct Leftovers {
         try #require(sgStatus == 0)
         let (eniStatus, eni) = try await Runner.aws(["ec2", "create-network-interface", "--subnet-id", subnetIDs[0]])
         try #require(eniStatus == 0)
+        let (_, described) = try await Runner.aws(["ec2", "describe-subnets", "--subnet-ids", subnetIDs[0]])
+        let zone = try #require((described["Subnets"] as? [[String: Any]])?.first?["AvailabilityZone"] as? String)
+        let (volumeStatus, volume) = try await Runner.aws(
+            ["ec2", "create-volume", "--availability-zone", zone, "--size", "1", "--tag-specifications",
+             "ResourceType=volume,Tags=[{Key=kubernetes.io/cluster/\(cluster),Value=owned}]"])
+        try #require(volumeStatus == 0)
+        let groupID = try #require(sg["GroupId"] as? String)
+        let (otherStatus, other) = try await Runner.aws(
+            ["ec2", "create-security-group", "--group-name", "k8s-shared-\(Sandbox.uniqueSuffix())", "--description", "names the other",
+             "--vpc-id", vpc, "--tag-specifications",
+             "ResourceType=security-group,Tags=[{Key=elbv2.k8s.aws/cluster,Value=\(cluster)}]"])
+        try #require(otherStatus == 0)
+        let otherID = try #require(other["GroupId"] as? String)
+        let (ruleStatus, _) = try await Runner.aws(
+            ["ec2", "authorize-security-group-ingress", "--group-id", otherID, "--protocol", "tcp", "--port", "22",
+             "--source-group", groupID])
+        try #require(ruleStatus == 0)
         return Leftovers(
             loadBalancer: try #require((lb["LoadBalancers"] as? [[String: Any]])?.first?["LoadBalancerArn"] as? String),
             targetGroup: try #require((tg["TargetGroups"] as? [[String: Any]])?.first?["TargetGroupArn"] as? String),
-            securityGroup: try #require(sg["GroupId"] as? String),
-            networkInterface: try #require((eni["NetworkInterface"] as? [String: Any])?["NetworkInterfaceId"] as? String))
+            securityGroup: groupID,
+            networkInterface: try #require((eni["NetworkInterface"] as? [String: Any])?["NetworkInterfaceId"] as? String),
+            volume: try #require(volume["VolumeId"] as? String),
+            referencingGroup: otherID)
     }
 
     func expectGone() async throws {
@@ -180,5 +213,9 @@ struct Leftovers {
         #expect(sgStatus != 0, "the tagged security group must be swept")
         let (eniStatus, _) = try await Runner.aws(["ec2", "describe-network-interfaces", "--network-interface-ids", networkInterface])
         #expect(eniStatus != 0, "the available ENI must be swept")
+        let (volumeStatus, _) = try await Runner.aws(["ec2", "describe-volumes", "--volume-ids", volume])
+        #expect(volumeStatus != 0, "the cluster's detached volume must be swept")
+        let (otherStatus, _) = try await Runner.aws(["ec2", "describe-security-groups", "--group-ids", referencingGroup])
+        #expect(otherStatus != 0, "a tagged group whose rule names another tagged group must be swept too")
     }
 }

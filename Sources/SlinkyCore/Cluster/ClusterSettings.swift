@@ -19,6 +19,8 @@ public struct ClusterSettings: Sendable {
     public var skipRepo = false
     public var skipSetup = false
     public var rebuild = false
+    /// Who may reach the login load balancer on port 22; nil: keep the blueprint's, else the caller's IP.
+    public var allowCIDR: String?
     public var dryRun = false
     public var reconcile = false
 

@@ -152,7 +152,9 @@ public struct Session: Sendable {
             }
             var next: [String] = []
             if phase == .install {
-                next = AccessSummaryStep.nextSteps(board.all["access"] ?? [:], settings: settings)
+                var access = board.all["access"] ?? [:]
+                access["example_job"] = board.get("example-job", "path_on_cluster")
+                next = AccessSummaryStep.nextSteps(access, settings: settings)
             } else {
                 next = ["Cluster \(settings.cluster) and its AWS resources are gone. The ECR repository and the SSH key are kept."]
             }

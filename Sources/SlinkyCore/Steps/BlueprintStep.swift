@@ -10,6 +10,23 @@ public struct BlueprintStep: PipelineStep {
 
     public var dependencies: [String] { env.settings.skipSetup ? ["identity"] : ["image", "ssh-key"] }
 
+    /// The CIDR for the login load balancer: --allow-cidr, else what the blueprint already says, else
+    /// the caller's public address (as the old install.sh did), never the whole internet by default.
+    func loginCIDR(_ document: TfvarsDocument, _ context: StepContext) async throws -> String {
+        if let flag = env.settings.allowCIDR { return flag }
+        if let existing = document.string("login_allow_cidr"), !existing.isEmpty { return existing }
+        let lookup = Invocation("curl", ["-fsS", "--max-time", "10", "https://checkip.amazonaws.com"])
+        context.log.command(lookup.commandLine)
+        let result = try? await env.runner.run(lookup, sink: context.log)
+        let address = result?.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        guard result?.succeeded == true, LoginCIDR.isIPv4(address) else {
+            throw SlinkyError.precondition(
+                "could not find your public IP address to limit SSH to the login node",
+                hint: "pass --allow-cidr with the address range allowed to reach it, e.g. --allow-cidr 203.0.113.7/32")
+        }
+        return address + "/32"
+    }
+
     var path: String { env.settings.blueprintPath }
 
     func desiredValues(_ context: StepContext) throws -> [(String, String)] {
@@ -21,6 +38,7 @@ public struct BlueprintStep: PipelineStep {
     public func fingerprint(_ context: StepContext) async throws -> String {
         var f = Fingerprint()
         f.add("path", path)
+        f.add("allow-cidr", env.settings.allowCIDR)
         if env.settings.skipSetup {
             f.add("skip-setup", "yes")
         } else {
@@ -30,31 +48,32 @@ public struct BlueprintStep: PipelineStep {
     }
 
     public func plannedCommands(_ context: StepContext) -> [String] {
-        if env.settings.skipSetup { return ["# --skip-setup: check that \(path) already sets image_repository, image_tag and ssh_key"] }
-        return ["# set image_repository, image_tag, ssh_key in \(path) (atomic rewrite; untouched when already set)"]
+        let cidr = env.settings.allowCIDR.map { "login_allow_cidr = \($0)" }
+            ?? "login_allow_cidr (kept if set, else your public IP from curl https://checkip.amazonaws.com)"
+        if env.settings.skipSetup {
+            return ["# --skip-setup: check that \(path) already sets image_repository, image_tag and ssh_key; set \(cidr)"]
+        }
+        return ["# set image_repository, image_tag, ssh_key and \(cidr) in \(path) (atomic rewrite; untouched when already set)"]
     }
 
     public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
         let document = try BlueprintFile.load(path)
         if env.settings.skipSetup {
             try BlueprintFile.requireSetupValues(document, path: path)
-            return .holds
+            return (document.string("login_allow_cidr") ?? "").isEmpty ? .drifted("login_allow_cidr is no longer set") : .holds
         }
         for (key, value) in try desiredValues(context) where document.string(key) != value {
             return .drifted("\(key) in \(path) no longer holds the value slinky set")
         }
+        if (document.string("login_allow_cidr") ?? "").isEmpty { return .drifted("login_allow_cidr is no longer set") }
         return .holds
     }
 
     public func run(_ context: StepContext) async throws -> StepResult {
         var document = try BlueprintFile.load(path)
-        if env.settings.skipSetup {
-            try BlueprintFile.requireSetupValues(document, path: path)
-            return StepResult(
-                outputs: Dictionary(uniqueKeysWithValues: BlueprintFile.managedKeys.map { ($0, document.string($0) ?? "") }),
-                outcome: .skipped)
-        }
-        let values = try desiredValues(context)
+        var values = env.settings.skipSetup ? [] : try desiredValues(context)
+        if env.settings.skipSetup { try BlueprintFile.requireSetupValues(document, path: path) }
+        values.append(("login_allow_cidr", try await loginCIDR(document, context)))
         let changed: Bool
         do {
             changed = try document.set(values)
@@ -68,7 +87,8 @@ public struct BlueprintStep: PipelineStep {
             context.log.write("\(path) already holds these values; left untouched")
         }
         var outputs = Dictionary(uniqueKeysWithValues: values)
+        for key in BlueprintFile.managedKeys where outputs[key] == nil { outputs[key] = document.string(key) ?? "" }
         outputs["changed"] = changed ? "yes" : "no"
-        return StepResult(outputs: outputs)
+        return StepResult(outputs: outputs, outcome: env.settings.skipSetup && !changed ? .skipped : .done)
     }
 }

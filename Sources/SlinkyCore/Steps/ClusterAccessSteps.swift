@@ -40,6 +40,9 @@ public struct AccessSummaryStep: PipelineStep {
     /// The closing lines of an install, from this step's outputs.
     public static func nextSteps(_ outputs: [String: String], settings: ClusterSettings) -> [String] {
         var lines = ["Next:", "  \(outputs["kubeconfig_command"] ?? "aws eks update-kubeconfig --region \(settings.region) --name \(settings.cluster)")"]
+        if let job = outputs["example_job"] {
+            lines.append("  # the FSDP example job is at \(job) on the login pod")
+        }
         if let ssh = outputs["ssh_command"] {
             lines.append("  \(ssh)")
         } else {
@@ -87,7 +90,7 @@ public struct ReleaseControllerResourcesStep: PipelineStep {
 /// Removes what the AWS load balancer controller left behind, so the VPC can be deleted.
 public struct SweepStep: PipelineStep {
     public let id = "sweep"
-    public let title = "Sweep load balancers, target groups, security groups and ENIs"
+    public let title = "Sweep what Kubernetes left in AWS"
     public let dependencies: [String]
     let env: ClusterEnvironment
 
@@ -112,6 +115,8 @@ public struct SweepStep: PipelineStep {
             aws.invocation(["elbv2", "describe-target-groups"]).commandLine + "   # same tag",
             aws.invocation(["ec2", "describe-security-groups", "--filters", "Name=tag:\(tagKey),Values=\(env.settings.cluster)"]).commandLine,
             aws.invocation(["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=<vpc>", "Name=status,Values=available"]).commandLine,
+            aws.invocation(["ec2", "describe-instances", "--filters", "Name=tag:\(ownershipTag),Values=owned"]).commandLine + "   # terminate, wait",
+            aws.invocation(["ec2", "describe-volumes", "--filters", "Name=tag:\(ownershipTag),Values=owned", "Name=status,Values=available"]).commandLine,
         ]
     }
 
@@ -120,9 +125,15 @@ public struct SweepStep: PipelineStep {
         var targetGroups: [String] = []
         var securityGroups: [String] = []
         var networkInterfaces: [String] = []
-        var isEmpty: Bool { loadBalancers.isEmpty && targetGroups.isEmpty && securityGroups.isEmpty && networkInterfaces.isEmpty }
-        var all: [String] { loadBalancers + targetGroups + securityGroups + networkInterfaces }
+        /// Nodes Karpenter launched; they carry the cluster's ownership tag and outlive the cluster.
+        var instances: [String] = []
+        /// Volumes the EBS CSI driver made for persistent volumes, no longer attached.
+        var volumes: [String] = []
+        var all: [String] { loadBalancers + targetGroups + securityGroups + networkInterfaces + instances + volumes }
+        var isEmpty: Bool { all.isEmpty }
     }
+
+    var ownershipTag: String { "kubernetes.io/cluster/\(env.settings.cluster)" }
 
     func vpcID(_ context: StepContext) async -> String? {
         if let outputs = try? await env.terraform.outputs(log: context.log), let vpc = outputs["vpc_id"] { return vpc }
@@ -159,6 +170,15 @@ public struct SweepStep: PipelineStep {
         let sgs = try await env.aws.json(
             ["ec2", "describe-security-groups", "--filters", "Name=tag:\(tagKey),Values=\(env.settings.cluster)"], log: context.log)
         found.securityGroups = (sgs["SecurityGroups"] as? [[String: Any]] ?? []).compactMap { $0["GroupId"] as? String }
+        let instances = try await env.aws.json(
+            ["ec2", "describe-instances", "--filters", "Name=tag:\(ownershipTag),Values=owned",
+             "Name=instance-state-name,Values=pending,running,stopping,stopped"], log: context.log)
+        found.instances = (instances["Reservations"] as? [[String: Any]] ?? [])
+            .flatMap { $0["Instances"] as? [[String: Any]] ?? [] }.compactMap { $0["InstanceId"] as? String }
+        let volumes = try await env.aws.json(
+            ["ec2", "describe-volumes", "--filters", "Name=tag:\(ownershipTag),Values=owned", "Name=status,Values=available"],
+            log: context.log)
+        found.volumes = (volumes["Volumes"] as? [[String: Any]] ?? []).compactMap { $0["VolumeId"] as? String }
         if let vpc = await vpcID(context) {
             let enis = try await env.aws.json(
                 ["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=\(vpc)", "Name=status,Values=available"],
@@ -181,7 +201,8 @@ public struct SweepStep: PipelineStep {
             case .success:
                 return
             case .failure(let failure) where ["LoadBalancerNotFound", "TargetGroupNotFound", "InvalidGroup.NotFound",
-                                              "InvalidNetworkInterfaceID.NotFound"].contains(failure.code ?? ""):
+                                              "InvalidNetworkInterfaceID.NotFound", "InvalidVolume.NotFound",
+                                              "InvalidPermission.NotFound"].contains(failure.code ?? ""):
                 return
             case .failure(let failure) where (failure.code == "DependencyViolation" || failure.code == "ResourceInUse") && attempt < 8:
                 context.log.write("\(what) is still in use; retrying in \(Int(delay))s")
@@ -193,8 +214,43 @@ public struct SweepStep: PipelineStep {
         }
     }
 
+    /// Rules in other groups that name `group` as their source keep it alive; revoke them first.
+    func revokeReferences(to group: String, _ context: StepContext) async throws {
+        let referencing = try await env.aws.json(
+            ["ec2", "describe-security-groups", "--filters", "Name=ip-permission.group-id,Values=\(group)"], log: context.log)
+        for other in referencing["SecurityGroups"] as? [[String: Any]] ?? [] {
+            guard let otherID = other["GroupId"] as? String, otherID != group else { continue }
+            for permission in other["IpPermissions"] as? [[String: Any]] ?? [] {
+                let pairs = (permission["UserIdGroupPairs"] as? [[String: Any]] ?? []).filter { $0["GroupId"] as? String == group }
+                guard !pairs.isEmpty else { continue }
+                var revoke: [String: Any] = ["IpProtocol": permission["IpProtocol"] ?? "-1", "UserIdGroupPairs": pairs.map { _ in ["GroupId": group] }]
+                if let from = permission["FromPort"] { revoke["FromPort"] = from }
+                if let to = permission["ToPort"] { revoke["ToPort"] = to }
+                let data = try JSONSerialization.data(withJSONObject: [revoke])
+                try await delete(
+                    ["ec2", "revoke-security-group-ingress", "--group-id", otherID, "--ip-permissions", String(decoding: data, as: UTF8.self)],
+                    what: "rule in \(otherID) naming \(group)", context)
+            }
+        }
+    }
+
     public func run(_ context: StepContext) async throws -> StepResult {
         let found = try await find(context)
+        if !found.instances.isEmpty {
+            context.note("terminating \(found.instances.count) instance(s) left by Karpenter: \(found.instances.joined(separator: ", "))")
+            _ = try await env.aws.json(["ec2", "terminate-instances", "--instance-ids"] + found.instances, log: context.log)
+            // Their network interfaces and security group memberships go only once they are terminated.
+            for _ in 0..<60 {
+                let state = try await env.aws.json(["ec2", "describe-instances", "--instance-ids"] + found.instances, log: context.log)
+                let states = (state["Reservations"] as? [[String: Any]] ?? []).flatMap { $0["Instances"] as? [[String: Any]] ?? [] }
+                    .compactMap { ($0["State"] as? [String: Any])?["Name"] as? String }
+                if states.allSatisfy({ $0 == "terminated" }) { break }
+                try await Task.sleep(for: .seconds(5))
+            }
+        }
+        for volume in found.volumes {
+            try await delete(["ec2", "delete-volume", "--volume-id", volume], what: volume, context)
+        }
         for arn in found.loadBalancers {
             try await delete(["elbv2", "delete-load-balancer", "--load-balancer-arn", arn], what: arn, context)
         }
@@ -202,6 +258,7 @@ public struct SweepStep: PipelineStep {
             try await delete(["elbv2", "delete-target-group", "--target-group-arn", arn], what: arn, context)
         }
         for group in found.securityGroups {
+            try await revokeReferences(to: group, context)
             try await delete(["ec2", "delete-security-group", "--group-id", group], what: group, context)
         }
         for eni in found.networkInterfaces {
@@ -216,6 +273,7 @@ public struct SweepStep: PipelineStep {
         return StepResult(outputs: [
             "load_balancers": String(found.loadBalancers.count), "target_groups": String(found.targetGroups.count),
             "security_groups": String(found.securityGroups.count), "network_interfaces": String(found.networkInterfaces.count),
+            "instances": String(found.instances.count), "volumes": String(found.volumes.count),
         ])
     }
 }

@@ -109,6 +109,8 @@ public struct IdentityStep: PipelineStep {
 /// Reading and checking the blueprint, shared by preflight and the blueprint step.
 public enum BlueprintFile {
     public static let managedKeys = ["image_repository", "image_tag", "ssh_key"]
+    /// Everything slinky itself may write into a blueprint.
+    public static let writtenKeys = managedKeys + ["login_allow_cidr"]
 
     public static func read(_ path: String) throws -> String {
         switch fileKind(path) {
@@ -151,7 +153,7 @@ public enum BlueprintFile {
     /// The blueprint without the values slinky writes, so steps that do not use them are not redone when they change.
     public static func contentExcludingManagedKeys(_ path: String) -> String {
         guard let document = try? load(path) else { return (try? read(path)) ?? "" }
-        let managedLines = Set(document.attributes.filter { managedKeys.contains($0.name) }.map(\.line))
+        let managedLines = Set(document.attributes.filter { writtenKeys.contains($0.name) }.map(\.line))
         return document.lines.enumerated().filter { !managedLines.contains($0.offset) }.map(\.element).joined(separator: "\n")
     }
 }
