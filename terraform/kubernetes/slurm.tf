@@ -7,25 +7,28 @@ locals {
   fsx_mounted     = var.deploy_fsx_volume && local.aws.fsx.enabled
   fsx_claim       = "fsx-claim"
   slinky_charts   = "oci://ghcr.io/slinkyproject/charts"
+}
 
-  fsx_volume = local.fsx_mounted ? [{
-    name                  = "fsx"
-    persistentVolumeClaim = { claimName = local.fsx_claim }
-  }] : []
+# The cluster chart's values and the login service's settings, computed
+# without any provider (tested offline by tests/terraform/slurm-values.sh).
+module "slurm_values" {
+  source = "./modules/slurm_values"
 
-  fsx_mount = local.fsx_mounted ? [{ name = "fsx", mountPath = "/fsx" }] : []
+  name             = var.name
+  namespace        = local.slurm_namespace
+  image_repository = var.image_repository
+  image_tag        = var.image_tag
+  ssh_key          = var.ssh_key
+  login_allow_cidr = var.login_allow_cidr
+  allow_open_login = var.allow_open_login
+  fsx_claim_name   = local.fsx_mounted ? local.fsx_claim : null
+  compute_replicas = var.compute_replicas
+  gres             = var.gres
 
-  # Login service: an internet-facing NLB sending straight to the pod IPs,
-  # keeping the client address, reachable only from login_allow_cidr.
-  login_service_annotations = {
-    "service.beta.kubernetes.io/aws-load-balancer-type"                                = "external"
-    "service.beta.kubernetes.io/aws-load-balancer-scheme"                              = "internet-facing"
-    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"                     = "ip"
-    "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"                    = "22"
-    "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"             = "preserve_client_ip.enabled=true"
-    "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags"            = "slinky:cluster=${var.name},managed-by=slinky"
-    "service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules" = "true"
-  }
+  enable_accounting    = var.enable_slurm_accounting
+  enable_metrics       = var.enable_kube_prometheus_stack
+  system_node_selector = local.system_node_selector
+  gpu_toleration       = local.gpu_toleration
 }
 
 resource "helm_release" "slinky_aws" {
@@ -101,81 +104,7 @@ resource "helm_release" "slurm" {
   wait             = true
   timeout          = 1800
 
-  values = [yamlencode({
-    controller = {
-      podSpec = { nodeSelector = local.system_node_selector }
-      extraConfMap = {
-        GresTypes = "gpu"
-      }
-    }
-    restapi = {
-      podSpec = { nodeSelector = local.system_node_selector }
-    }
-    "slurm-exporter" = {
-      enabled = var.enable_kube_prometheus_stack
-    }
-    accounting = {
-      enabled = var.enable_slurm_accounting
-      podSpec = { nodeSelector = local.system_node_selector }
-    }
-    configFiles = {
-      "gres.conf" = "AutoDetect=nvml\n"
-    }
-    loginsets = {
-      slinky = {
-        enabled               = true
-        replicas              = 1
-        rootSshAuthorizedKeys = var.ssh_key
-        login = {
-          volumeMounts = local.fsx_mount
-        }
-        podSpec = {
-          nodeSelector = local.system_node_selector
-          volumes      = local.fsx_volume
-        }
-        # Reached through the NLB service below; the chart's own service
-        # stays internal.
-        service = {
-          spec = { type = "ClusterIP" }
-        }
-      }
-    }
-    nodesets = {
-      slinky = { enabled = false }
-      "hp-node" = {
-        enabled  = true
-        replicas = var.compute_replicas
-        slurmd = {
-          image = {
-            repository = var.image_repository
-            tag        = var.image_tag
-          }
-          resources = {
-            limits = {
-              "nvidia.com/gpu"        = 1
-              "vpc.amazonaws.com/efa" = 1
-            }
-          }
-          volumeMounts = local.fsx_mount
-        }
-        extraConfMap = {
-          Gres = var.gres
-        }
-        partition = {
-          enabled = true
-          configMap = {
-            State   = "UP"
-            MaxTime = "UNLIMITED"
-          }
-        }
-        podSpec = {
-          nodeSelector = { "slinky.slurm.net/node-pool" = "gpu" }
-          tolerations  = [local.gpu_toleration]
-          volumes      = local.fsx_volume
-        }
-      }
-    }
-  })]
+  values = [module.slurm_values.values_yaml]
 
   lifecycle {
     precondition {
@@ -203,31 +132,23 @@ resource "kubernetes_service_v1" "login" {
   count = length(helm_release.slurm) > 0 && var.enable_aws_load_balancer_controller ? 1 : 0
 
   metadata {
-    name        = "slurm-login-nlb"
+    name        = module.slurm_values.login_service.name
     namespace   = local.slurm_namespace
-    annotations = local.login_service_annotations
-    labels = {
-      "app.kubernetes.io/name"       = "login"
-      "app.kubernetes.io/instance"   = "slurm"
-      "app.kubernetes.io/component"  = "login-nlb"
-      "app.kubernetes.io/managed-by" = "slinky"
-    }
+    annotations = module.slurm_values.login_service.annotations
+    labels      = module.slurm_values.login_service.labels
   }
 
   spec {
     type                        = "LoadBalancer"
-    load_balancer_class         = "service.k8s.aws/nlb"
-    load_balancer_source_ranges = var.login_allow_cidr == null ? [] : [var.login_allow_cidr]
-    external_traffic_policy     = "Local"
-
-    selector = {
-      "loginset.slinky.slurm.net/name" = "slurm-login-slinky"
-    }
+    load_balancer_class         = module.slurm_values.login_service.load_balancer_class
+    load_balancer_source_ranges = module.slurm_values.login_service.load_balancer_source_ranges
+    external_traffic_policy     = module.slurm_values.login_service.external_traffic_policy
+    selector                    = module.slurm_values.login_service.selector
 
     port {
       name        = "ssh"
-      port        = 22
-      target_port = 22
+      port        = module.slurm_values.login_service.port
+      target_port = module.slurm_values.login_service.port
       protocol    = "TCP"
     }
   }
@@ -237,6 +158,14 @@ resource "kubernetes_service_v1" "login" {
 
   timeouts {
     create = "15m"
+  }
+
+  lifecycle {
+    # No source range would leave the NLB open to every address.
+    precondition {
+      condition     = length(module.slurm_values.login_service.load_balancer_source_ranges) > 0
+      error_message = "login_allow_cidr is not set: slinky sets it to the caller's public address (--allow-cidr to choose); 0.0.0.0/0 also needs allow_open_login = true."
+    }
   }
 
   depends_on = [helm_release.slurm]

@@ -1,0 +1,107 @@
+# Inputs of the Slurm cluster's values. The blueprint's own variables carry the
+# same validation; it is repeated here so the module refuses bad input on its
+# own (and the test can prove it without the rest of the layer).
+
+variable "name" {
+  description = "Name of the slinky cluster (tags of the login load balancer)."
+  type        = string
+}
+
+variable "namespace" {
+  description = "Namespace of the Slurm cluster (and of the login service)."
+  type        = string
+  default     = "slurm"
+}
+
+variable "image_repository" {
+  description = "Repository of the slurmd image (e.g. an ECR repository URI)."
+  type        = string
+}
+
+variable "image_tag" {
+  description = "Tag of the slurmd image."
+  type        = string
+}
+
+variable "ssh_key" {
+  description = "Public SSH key allowed to log in to the login pods as root."
+  type        = string
+}
+
+variable "allow_open_login" {
+  description = "Allow login_allow_cidr to be 0.0.0.0/0 or ::/0."
+  type        = bool
+  default     = false
+}
+
+variable "login_allow_cidr" {
+  description = "Source CIDR allowed to reach the login load balancer on port 22 (null: none set)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.login_allow_cidr == null || can(cidrhost(var.login_allow_cidr, 0))
+    error_message = "login_allow_cidr must be null or a valid CIDR such as 203.0.113.7/32."
+  }
+
+  validation {
+    condition     = var.login_allow_cidr == null || var.allow_open_login || !contains(["0.0.0.0/0", "::/0"], coalesce(var.login_allow_cidr, "none"))
+    error_message = "login_allow_cidr 0.0.0.0/0 opens SSH to the internet; set allow_open_login = true to really want that."
+  }
+}
+
+variable "fsx_claim_name" {
+  description = "PersistentVolumeClaim mounted at /fsx in login and compute pods (null: no /fsx)."
+  type        = string
+  default     = null
+}
+
+variable "compute_replicas" {
+  description = "Number of slurmd pods (one per GPU node)."
+  type        = number
+  default     = 2
+}
+
+variable "gres" {
+  description = "GRES of one compute pod, written to its node line."
+  type        = string
+  default     = "gpu:a10g:1"
+}
+
+variable "enable_accounting" {
+  description = "Run slurmdbd."
+  type        = bool
+  default     = false
+}
+
+variable "enable_metrics" {
+  description = "Run the Slurm exporter for Prometheus."
+  type        = bool
+  default     = true
+}
+
+variable "system_node_selector" {
+  description = "Node selector of the Slurm control components (controller, restapi, accounting, login)."
+  type        = map(string)
+  default     = { "slinky.slurm.net/node-pool" = "system" }
+}
+
+variable "gpu_node_selector" {
+  description = "Node selector of the compute pods."
+  type        = map(string)
+  default     = { "slinky.slurm.net/node-pool" = "gpu" }
+}
+
+variable "gpu_toleration" {
+  description = "Toleration of the GPU nodes' taint."
+  type = object({
+    key      = string
+    operator = string
+    effect   = string
+  })
+  default = {
+    key      = "nvidia.com/gpu"
+    operator = "Exists"
+    effect   = "NoSchedule"
+  }
+}
