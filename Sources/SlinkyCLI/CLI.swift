@@ -18,7 +18,7 @@ public struct SlinkyCommand: AsyncParsableCommand {
             by another run, 77 AWS credentials, 130 interrupted, 143 terminated.
             """,
         version: Slinky.version,
-        subcommands: [Install.self, Cleanup.self, Status.self]
+        subcommands: [Install.self, Cleanup.self, Status.self, ImageCommand.self]
     )
 
     public init() {}
