@@ -43,6 +43,7 @@ deploy_slurm_cluster                = true
 # Slurm cluster (written by slinky)
 image_repository = ""
 image_tag        = ""
+image_digest     = ""
 ssh_key          = ""
 
 # Source range of the login NLB (SSH): your own address as /32. 0.0.0.0/0 is

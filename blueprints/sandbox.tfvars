@@ -40,6 +40,7 @@ deploy_slurm_cluster                = true
 # Slurm cluster (written by slinky)
 image_repository = ""
 image_tag        = ""
+image_digest     = ""
 ssh_key          = ""
 
 # Who may reach the login load balancer; set here because the sandbox cannot look up a public IP.

@@ -47,7 +47,7 @@ extension SandboxTests {
 
             // The blueprint holds the three values and every other line as it was.
             let edited = try String(contentsOfFile: ws.blueprint, encoding: .utf8)
-            let managed = ["image_repository", "image_tag", "ssh_key"]
+            let managed = ["image_repository", "image_tag", "image_digest", "ssh_key", "login_allow_cidr"]
             func unmanaged(_ text: String) -> [String] {
                 text.components(separatedBy: "\n").filter { line in !managed.contains { line.hasPrefix($0) } }
             }
@@ -58,6 +58,7 @@ extension SandboxTests {
             let tf = first.outputs(of: "terraform-apply")
             #expect(tf["image_repository"] == image["repository_uri"])
             #expect(tf["image_tag"] == "v1")
+            #expect(tf["image_digest"] == digest, "nodes are deployed by the digest that was pushed")
             #expect(tf["ssh_key"] == publicLine.trimmingCharacters(in: .whitespacesAndNewlines))
             #expect(tf["cluster_name"] == ws.cluster)
             #expect(tf["login_allow_cidr"] == "198.51.100.0/24")

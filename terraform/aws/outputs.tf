@@ -172,6 +172,11 @@ output "image_tag" {
   value       = var.image_tag
 }
 
+output "image_digest" {
+  description = "slurmd image digest from the blueprint (empty: deployed by tag)."
+  value       = var.image_digest
+}
+
 output "ssh_key" {
   description = "Login SSH public key from the blueprint."
   value       = var.ssh_key

@@ -135,6 +135,17 @@ variable "image_tag" {
   default     = ""
 }
 
+variable "image_digest" {
+  description = "Digest (sha256:...) of the pushed slurmd image; slinky writes it so nodes run exactly what was built, whatever later happens to the tag. Empty: the tag alone."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.image_digest == "" || can(regex("^sha256:[0-9a-f]{64}$", var.image_digest))
+    error_message = "image_digest must be empty or sha256: followed by 64 hex digits."
+  }
+}
+
 variable "ssh_key" {
   description = "Public SSH key allowed to log in to the Slurm login pod; empty until slinky writes it."
   type        = string

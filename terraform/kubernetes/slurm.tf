@@ -18,6 +18,7 @@ module "slurm_values" {
   namespace        = local.slurm_namespace
   image_repository = var.image_repository
   image_tag        = var.image_tag
+  image_digest     = var.image_digest
   ssh_key          = var.ssh_key
   login_allow_cidr = var.login_allow_cidr
   allow_open_login = var.allow_open_login

@@ -165,6 +165,16 @@ else
     sed 's/^/     /' "$tmp/open-allowed.log"
 fi
 
+digest="sha256:$(printf '%064d' 7)"
+if apply digest -var "login_allow_cidr=$cidr" -var "image_digest=$digest" >"$tmp/digest.log" 2>&1 &&
+    tf output -state="$tmp/digest.tfstate" -raw values_yaml |
+    EXPECTED="$image_tag@$digest" python3 -c 'import os, sys, yaml; sys.exit(yaml.safe_load(sys.stdin)["nodesets"]["hp-node"]["slurmd"]["image"]["tag"] != os.environ["EXPECTED"])'; then
+    ok "with image_digest set, compute pods pull tag@digest"
+else
+    fail "with image_digest set, compute pods pull tag@digest"
+    sed 's/^/     /' "$tmp/digest.log"
+fi
+
 if apply bad -var "login_allow_cidr=203.0.113.7" >"$tmp/bad.log" 2>&1; then
     fail "login_allow_cidr without a prefix length is refused (apply succeeded)"
 elif grep -q "valid CIDR" "$tmp/bad.log"; then

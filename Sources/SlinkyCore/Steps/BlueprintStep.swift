@@ -30,8 +30,10 @@ public struct BlueprintStep: PipelineStep {
     var path: String { env.settings.blueprintPath }
 
     func desiredValues(_ context: StepContext) throws -> [(String, String)] {
+        // The digest pins what nodes run to what was built and checked, whatever later happens to the tag.
         [("image_repository", try context.require("image", "repository_uri")),
          ("image_tag", env.settings.tag),
+         ("image_digest", try context.require("image", "digest")),
          ("ssh_key", try context.require("ssh-key", "public_key"))]
     }
 

@@ -110,7 +110,7 @@ public struct IdentityStep: PipelineStep {
 public enum BlueprintFile {
     public static let managedKeys = ["image_repository", "image_tag", "ssh_key"]
     /// Everything slinky itself may write into a blueprint.
-    public static let writtenKeys = managedKeys + ["login_allow_cidr"]
+    public static let writtenKeys = managedKeys + ["image_digest", "login_allow_cidr"]
 
     public static func read(_ path: String) throws -> String {
         switch fileKind(path) {

@@ -30,6 +30,11 @@ variable "allow_open_login" {
   default = false
 }
 
+variable "image_digest" {
+  type    = string
+  default = ""
+}
+
 module "slurm_values" {
   source = "../../../terraform/kubernetes/modules/slurm_values"
 
@@ -37,6 +42,7 @@ module "slurm_values" {
   namespace        = "slurm"
   image_repository = var.image_repository
   image_tag        = var.image_tag
+  image_digest     = var.image_digest
   ssh_key          = var.ssh_key
   login_allow_cidr = var.login_allow_cidr
   allow_open_login = var.allow_open_login

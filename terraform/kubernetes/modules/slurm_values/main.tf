@@ -60,7 +60,8 @@ locals {
         slurmd = {
           image = {
             repository = var.image_repository
-            tag        = var.image_tag
+            # "tag@digest" is a valid reference: the registry serves the digest, the tag stays readable.
+            tag = var.image_digest == "" ? var.image_tag : "${var.image_tag}@${var.image_digest}"
           }
           resources = {
             limits = {

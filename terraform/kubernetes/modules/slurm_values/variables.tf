@@ -23,6 +23,12 @@ variable "image_tag" {
   type        = string
 }
 
+variable "image_digest" {
+  description = "Digest of the slurmd image; when set, pods pull tag@digest, which pins the exact image."
+  type        = string
+  default     = ""
+}
+
 variable "ssh_key" {
   description = "Public SSH key allowed to log in to the login pods as root."
   type        = string
