@@ -217,11 +217,7 @@ struct ImageBuildPhase: PipelineStep {
     func fingerprint(_ context: StepContext) async throws -> String { "" }
 
     func run(_ context: StepContext) async throws -> StepResult {
-        guard fileKind(settings.dockerfilePath) == .file else {
-            throw SlinkyError.invalidInput(
-                "the Dockerfile \(settings.dockerfilePath) does not exist",
-                hint: "pass --dockerfile with the path of the slurmd Dockerfile")
-        }
+        try settings.requireDockerfile()
         let target = try settings.imageTarget(context)
         let recipe = ImageRecipe(
             dockerfilePath: settings.dockerfilePath, buildArguments: buildArguments,

@@ -42,6 +42,11 @@ public struct ProcessRunner: Sendable {
         return overrides
     }
 
+    /// A path runs that file; a bare name is looked up on PATH.
+    static func executable(_ invocation: Invocation) -> Executable {
+        invocation.tool.contains("/") ? .path(FilePath(invocation.tool)) : .name(invocation.tool)
+    }
+
     /// Each child leads its own process group, so a terminal's Ctrl-C reaches only slinky, which then
     /// forwards exactly one SIGINT.
     static var childPlatformOptions: PlatformOptions {
@@ -63,7 +68,7 @@ public struct ProcessRunner: Sendable {
         let collected = OutputCollector(keepAll: captureOutput)
         let redactor = self.redactor
         let interrupts = self.interrupts
-        let executable: Executable = invocation.tool.contains("/") ? .path(FilePath(invocation.tool)) : .name(invocation.tool)
+        let executable = Self.executable(invocation)
         let workingDirectory = invocation.workingDirectory.map { FilePath($0) }
 
         let status: TerminationStatus
@@ -150,7 +155,7 @@ extension ProcessRunner {
         }
         let follower = LogFollower(path: logPath, offset: startOffset, onLine: onLine)
         let interrupts = self.interrupts
-        let executable: Executable = invocation.tool.contains("/") ? .path(FilePath(invocation.tool)) : .name(invocation.tool)
+        let executable = Self.executable(invocation)
         let status: TerminationStatus
         do {
             let result = try await Subprocess.run(

@@ -68,13 +68,7 @@ public struct PreflightStep: PipelineStep {
             return
         }
         _ = try SSHKeyStep.inspect(path: settings.sshKeyPath)
-        if !settings.skipBuild {
-            guard fileKind(settings.dockerfilePath) == .file else {
-                throw SlinkyError.invalidInput(
-                    "the Dockerfile \(settings.dockerfilePath) does not exist",
-                    hint: "pass --dockerfile with the path of the slurmd Dockerfile")
-            }
-        }
+        if !settings.skipBuild { try settings.requireDockerfile() }
     }
 }
 
@@ -103,6 +97,17 @@ public struct IdentityStep: PipelineStep {
             "account": account, "arn": identity["Arn"] as? String ?? "", "region": env.settings.region,
             "profile": env.settings.profile ?? "",
         ])
+    }
+}
+
+extension ClusterSettings {
+    /// Preflight and `slinky image build` both refuse a Dockerfile that is not there, before any work.
+    public func requireDockerfile() throws {
+        guard fileKind(dockerfilePath) == .file else {
+            throw SlinkyError.invalidInput(
+                "the Dockerfile \(dockerfilePath) does not exist",
+                hint: "pass --dockerfile with the path of the slurmd Dockerfile")
+        }
     }
 }
 
