@@ -79,10 +79,38 @@ public struct ReleaseControllerResourcesStep: PipelineStep {
         }
         do {
             let released = try await env.clusterAPI.releaseControllerResources(log: context.log)
+            try await waitForControllersToLetGo(context)
             return StepResult(outputs: ["released": released.joined(separator: ", ")])
         } catch let unreachable as ClusterUnreachable {
             context.warn("could not reach the cluster's API (\(unreachable.detail)); the sweep after the cluster is gone removes what its controllers left")
             return StepResult(outputs: ["released": ""], outcome: .skipped)
+        }
+    }
+}
+
+extension ReleaseControllerResourcesStep {
+    static let releaseDeadline: Duration = .seconds(600)
+
+    /// Deleting a Service or NodePool only asks the controllers; the load balancers and instances go
+    /// afterwards. Waits for AWS to show them gone (bounded, with progress), so terraform does not
+    /// start destroying subnets under them; what is still there then is left to the sweep.
+    func waitForControllersToLetGo(_ context: StepContext) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var lastNote = start
+        while true {
+            let left = try await env.findControllerLeftovers(context)
+            if left.loadBalancers.isEmpty && left.instances.isEmpty { return }
+            let waited = clock.now - start
+            if waited > Self.releaseDeadline {
+                context.warn("after \(waited.components.seconds)s, \(left.loadBalancers.count) load balancer(s) and \(left.instances.count) instance(s) are still there; the sweep removes them")
+                return
+            }
+            if clock.now - lastNote >= .seconds(30) || lastNote == start {
+                context.note("waiting for AWS to remove \(left.loadBalancers.count) load balancer(s) and \(left.instances.count) instance(s) (\(waited.components.seconds)s so far)")
+                lastNote = clock.now
+            }
+            try await Task.sleep(for: .seconds(10))
         }
     }
 }
@@ -99,8 +127,6 @@ public struct SweepStep: PipelineStep {
         self.dependencies = dependencies
     }
 
-    var tagKey: String { "elbv2.k8s.aws/cluster" }
-
     public func fingerprint(_ context: StepContext) async throws -> String {
         var f = Fingerprint()
         f.add("cluster", env.settings.cluster)
@@ -111,85 +137,17 @@ public struct SweepStep: PipelineStep {
     public func plannedCommands(_ context: StepContext) -> [String] {
         let aws = env.aws
         return [
-            aws.invocation(["elbv2", "describe-load-balancers"]).commandLine + "   # then describe-tags; delete those tagged \(tagKey)=\(env.settings.cluster)",
+            aws.invocation(["elbv2", "describe-load-balancers"]).commandLine + "   # then describe-tags; delete those tagged \(env.controllerTagKey)=\(env.settings.cluster)",
             aws.invocation(["elbv2", "describe-target-groups"]).commandLine + "   # same tag",
-            aws.invocation(["ec2", "describe-security-groups", "--filters", "Name=tag:\(tagKey),Values=\(env.settings.cluster)"]).commandLine,
+            aws.invocation(["ec2", "describe-security-groups", "--filters", "Name=tag:\(env.controllerTagKey),Values=\(env.settings.cluster)"]).commandLine,
             aws.invocation(["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=<vpc>", "Name=status,Values=available"]).commandLine,
-            aws.invocation(["ec2", "describe-instances", "--filters", "Name=tag:\(ownershipTag),Values=owned"]).commandLine + "   # terminate, wait",
-            aws.invocation(["ec2", "describe-volumes", "--filters", "Name=tag:\(ownershipTag),Values=owned", "Name=status,Values=available"]).commandLine,
+            aws.invocation(["ec2", "describe-instances", "--filters", "Name=tag:\(env.ownershipTag),Values=owned"]).commandLine + "   # terminate, wait",
+            aws.invocation(["ec2", "describe-volumes", "--filters", "Name=tag:\(env.ownershipTag),Values=owned", "Name=status,Values=available"]).commandLine,
         ]
     }
 
-    struct Leftovers: Equatable {
-        var loadBalancers: [String] = []
-        var targetGroups: [String] = []
-        var securityGroups: [String] = []
-        var networkInterfaces: [String] = []
-        /// Nodes Karpenter launched; they carry the cluster's ownership tag and outlive the cluster.
-        var instances: [String] = []
-        /// Volumes the EBS CSI driver made for persistent volumes, no longer attached.
-        var volumes: [String] = []
-        var all: [String] { loadBalancers + targetGroups + securityGroups + networkInterfaces + instances + volumes }
-        var isEmpty: Bool { all.isEmpty }
-    }
-
-    var ownershipTag: String { "kubernetes.io/cluster/\(env.settings.cluster)" }
-
-    func vpcID(_ context: StepContext) async -> String? {
-        if let outputs = try? await env.terraform.outputs(log: context.log), let vpc = outputs["vpc_id"] { return vpc }
-        return nil
-    }
-
-    func taggedARNs(_ arns: [String], _ context: StepContext) async throws -> [String] {
-        var matching: [String] = []
-        var index = 0
-        while index < arns.count {
-            let batch = Array(arns[index..<min(index + 20, arns.count)])
-            index += 20
-            let object = try await env.aws.json(["elbv2", "describe-tags", "--resource-arns"] + batch, log: context.log)
-            for description in object["TagDescriptions"] as? [[String: Any]] ?? [] {
-                let tags = description["Tags"] as? [[String: Any]] ?? []
-                if tags.contains(where: { $0["Key"] as? String == tagKey && $0["Value"] as? String == env.settings.cluster }),
-                    let arn = description["ResourceArn"] as? String
-                {
-                    matching.append(arn)
-                }
-            }
-        }
-        return matching
-    }
-
-    func find(_ context: StepContext) async throws -> Leftovers {
-        var found = Leftovers()
-        let lbs = try await env.aws.json(["elbv2", "describe-load-balancers"], log: context.log)
-        let lbARNs = (lbs["LoadBalancers"] as? [[String: Any]] ?? []).compactMap { $0["LoadBalancerArn"] as? String }
-        found.loadBalancers = try await taggedARNs(lbARNs, context)
-        let tgs = try await env.aws.json(["elbv2", "describe-target-groups"], log: context.log)
-        let tgARNs = (tgs["TargetGroups"] as? [[String: Any]] ?? []).compactMap { $0["TargetGroupArn"] as? String }
-        found.targetGroups = try await taggedARNs(tgARNs, context)
-        let sgs = try await env.aws.json(
-            ["ec2", "describe-security-groups", "--filters", "Name=tag:\(tagKey),Values=\(env.settings.cluster)"], log: context.log)
-        found.securityGroups = (sgs["SecurityGroups"] as? [[String: Any]] ?? []).compactMap { $0["GroupId"] as? String }
-        let instances = try await env.aws.json(
-            ["ec2", "describe-instances", "--filters", "Name=tag:\(ownershipTag),Values=owned",
-             "Name=instance-state-name,Values=pending,running,stopping,stopped"], log: context.log)
-        found.instances = (instances["Reservations"] as? [[String: Any]] ?? [])
-            .flatMap { $0["Instances"] as? [[String: Any]] ?? [] }.compactMap { $0["InstanceId"] as? String }
-        let volumes = try await env.aws.json(
-            ["ec2", "describe-volumes", "--filters", "Name=tag:\(ownershipTag),Values=owned", "Name=status,Values=available"],
-            log: context.log)
-        found.volumes = (volumes["Volumes"] as? [[String: Any]] ?? []).compactMap { $0["VolumeId"] as? String }
-        if let vpc = await vpcID(context) {
-            let enis = try await env.aws.json(
-                ["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=\(vpc)", "Name=status,Values=available"],
-                log: context.log)
-            found.networkInterfaces = (enis["NetworkInterfaces"] as? [[String: Any]] ?? []).compactMap { $0["NetworkInterfaceId"] as? String }
-        }
-        return found
-    }
-
     public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
-        let left = try await find(context)
+        let left = try await env.findControllerLeftovers(context)
         return left.isEmpty ? .holds : .drifted("\(left.all.count) leftovers appeared")
     }
 
@@ -235,7 +193,7 @@ public struct SweepStep: PipelineStep {
     }
 
     public func run(_ context: StepContext) async throws -> StepResult {
-        let found = try await find(context)
+        let found = try await env.findControllerLeftovers(context)
         if !found.instances.isEmpty {
             context.note("terminating \(found.instances.count) instance(s) left by Karpenter: \(found.instances.joined(separator: ", "))")
             _ = try await env.aws.json(["ec2", "terminate-instances", "--instance-ids"] + found.instances, log: context.log)
@@ -264,7 +222,7 @@ public struct SweepStep: PipelineStep {
         for eni in found.networkInterfaces {
             try await delete(["ec2", "delete-network-interface", "--network-interface-id", eni], what: eni, context)
         }
-        let left = try await find(context)
+        let left = try await env.findControllerLeftovers(context)
         guard left.isEmpty else {
             throw SlinkyError.precondition(
                 "these resources are still there after the sweep: \(left.all.joined(separator: ", "))",
@@ -276,4 +234,79 @@ public struct SweepStep: PipelineStep {
             "instances": String(found.instances.count), "volumes": String(found.volumes.count),
         ])
     }
+}
+
+/// What Kubernetes controllers made in AWS for this cluster, found by their tags and the VPC.
+extension ClusterEnvironment {
+    public struct ControllerLeftovers: Equatable, Sendable {
+        var loadBalancers: [String] = []
+        var targetGroups: [String] = []
+        var securityGroups: [String] = []
+        var networkInterfaces: [String] = []
+        /// Nodes Karpenter launched; they carry the cluster's ownership tag and outlive the cluster.
+        var instances: [String] = []
+        /// Volumes the EBS CSI driver made for persistent volumes, no longer attached.
+        var volumes: [String] = []
+        var all: [String] { loadBalancers + targetGroups + securityGroups + networkInterfaces + instances + volumes }
+        var isEmpty: Bool { all.isEmpty }
+    }
+
+    /// The tag the load balancer controller puts on what it creates.
+    var controllerTagKey: String { "elbv2.k8s.aws/cluster" }
+    /// The tag Karpenter's instances and the EBS CSI driver's volumes carry.
+    var ownershipTag: String { "kubernetes.io/cluster/\(settings.cluster)" }
+
+    func vpcID(_ context: StepContext) async -> String? {
+        if let outputs = try? await terraform.outputs(log: context.log), let vpc = outputs["vpc_id"] { return vpc }
+        return nil
+    }
+
+    func taggedARNs(_ arns: [String], _ context: StepContext) async throws -> [String] {
+        var matching: [String] = []
+        var index = 0
+        while index < arns.count {
+            let batch = Array(arns[index..<min(index + 20, arns.count)])
+            index += 20
+            let object = try await aws.json(["elbv2", "describe-tags", "--resource-arns"] + batch, log: context.log)
+            for description in object["TagDescriptions"] as? [[String: Any]] ?? [] {
+                let tags = description["Tags"] as? [[String: Any]] ?? []
+                if tags.contains(where: { $0["Key"] as? String == controllerTagKey && $0["Value"] as? String == settings.cluster }),
+                    let arn = description["ResourceArn"] as? String
+                {
+                    matching.append(arn)
+                }
+            }
+        }
+        return matching
+    }
+
+    func findControllerLeftovers(_ context: StepContext) async throws -> ControllerLeftovers {
+        var found = ControllerLeftovers()
+        let lbs = try await aws.json(["elbv2", "describe-load-balancers"], log: context.log)
+        let lbARNs = (lbs["LoadBalancers"] as? [[String: Any]] ?? []).compactMap { $0["LoadBalancerArn"] as? String }
+        found.loadBalancers = try await taggedARNs(lbARNs, context)
+        let tgs = try await aws.json(["elbv2", "describe-target-groups"], log: context.log)
+        let tgARNs = (tgs["TargetGroups"] as? [[String: Any]] ?? []).compactMap { $0["TargetGroupArn"] as? String }
+        found.targetGroups = try await taggedARNs(tgARNs, context)
+        let sgs = try await aws.json(
+            ["ec2", "describe-security-groups", "--filters", "Name=tag:\(controllerTagKey),Values=\(settings.cluster)"], log: context.log)
+        found.securityGroups = (sgs["SecurityGroups"] as? [[String: Any]] ?? []).compactMap { $0["GroupId"] as? String }
+        let instances = try await aws.json(
+            ["ec2", "describe-instances", "--filters", "Name=tag:\(ownershipTag),Values=owned",
+             "Name=instance-state-name,Values=pending,running,stopping,stopped"], log: context.log)
+        found.instances = (instances["Reservations"] as? [[String: Any]] ?? [])
+            .flatMap { $0["Instances"] as? [[String: Any]] ?? [] }.compactMap { $0["InstanceId"] as? String }
+        let volumes = try await aws.json(
+            ["ec2", "describe-volumes", "--filters", "Name=tag:\(ownershipTag),Values=owned", "Name=status,Values=available"],
+            log: context.log)
+        found.volumes = (volumes["Volumes"] as? [[String: Any]] ?? []).compactMap { $0["VolumeId"] as? String }
+        if let vpc = await vpcID(context) {
+            let enis = try await aws.json(
+                ["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=\(vpc)", "Name=status,Values=available"],
+                log: context.log)
+            found.networkInterfaces = (enis["NetworkInterfaces"] as? [[String: Any]] ?? []).compactMap { $0["NetworkInterfaceId"] as? String }
+        }
+        return found
+    }
+
 }
