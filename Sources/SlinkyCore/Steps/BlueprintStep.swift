@@ -40,7 +40,9 @@ public struct BlueprintStep: PipelineStep {
     public func fingerprint(_ context: StepContext) async throws -> String {
         var f = Fingerprint()
         f.add("path", path)
-        f.add("allow-cidr", env.settings.allowCIDR)
+        // The range that will be written: the flag's, else the one the blueprint already holds. Without the
+        // flag a re-run keeps the blueprint's, so the flag's absence must not count as a change.
+        f.add("login-cidr", env.settings.allowCIDR ?? (try? BlueprintFile.load(path))?.string("login_allow_cidr") ?? "")
         if env.settings.skipSetup {
             f.add("skip-setup", "yes")
         } else {
