@@ -176,7 +176,9 @@ public struct Pipeline: Sendable {
             let finishedAt = Date()
             let message = slinkyError.message
             context.log.write("!! \(outcome.rawValue): \(message)")
-            try? await journal.update { j in
+            // The step's own error is what the user needs to see; if the journal cannot be written either,
+            // the next write (and its error) says so.
+            _ = try? await journal.update { j in
                 var record = j[phase][id] ?? StepRecord()
                 record.state = outcome == .interrupted ? .interrupted : .failed
                 record.finishedAt = finishedAt
