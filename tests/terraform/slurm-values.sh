@@ -125,9 +125,13 @@ check("values: loginsets.slinky is enabled",
 check("values: loginsets.slinky.rootSshAuthorizedKeys holds the ssh key",
       lambda: expect(login()["rootSshAuthorizedKeys"].splitlines(), [os.environ["SSH_KEY"]]))
 check("values: /fsx is mounted from the claim in login and compute pods",
-      lambda: expect([login()["login"]["volumeMounts"], node()["slurmd"]["volumeMounts"],
+      lambda: expect([login()["login"]["volumeMounts"], node()["slurmd"]["volumeMounts"][:1],
                       login()["podSpec"]["volumes"][0]["persistentVolumeClaim"]["claimName"]],
                      [[{"name": "fsx", "mountPath": "/fsx"}]] * 2 + ["fsx-claim"]))
+check("values: compute pods get a memory-backed /dev/shm",
+      lambda: expect([[m for m in node()["slurmd"]["volumeMounts"] if m["mountPath"] == "/dev/shm"],
+                      [v.get("emptyDir", {}).get("medium") for v in node()["podSpec"]["volumes"] if v["name"] == "shm"]],
+                     [[{"name": "shm", "mountPath": "/dev/shm"}], ["Memory"]]))
 
 ann = lambda: svc["metadata"]["annotations"]
 p = "service.beta.kubernetes.io/aws-load-balancer-"

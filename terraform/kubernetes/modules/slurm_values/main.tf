@@ -13,6 +13,11 @@ locals {
 
   fsx_mount = local.fsx_mounted ? [{ name = "fsx", mountPath = "/fsx" }] : []
 
+  # A container's default /dev/shm is 64 MiB; NCCL and PyTorch data loaders need far more, so
+  # compute pods get a memory-backed one sized like the node's share.
+  shm_volume = [{ name = "shm", emptyDir = { medium = "Memory", sizeLimit = var.shm_size } }]
+  shm_mount  = [{ name = "shm", mountPath = "/dev/shm" }]
+
   values = {
     controller = {
       podSpec = { nodeSelector = var.system_node_selector }
@@ -69,7 +74,7 @@ locals {
               "vpc.amazonaws.com/efa" = 1
             }
           }
-          volumeMounts = local.fsx_mount
+          volumeMounts = concat(local.fsx_mount, local.shm_mount)
         }
         extraConfMap = {
           Gres = var.gres
@@ -84,7 +89,7 @@ locals {
         podSpec = {
           nodeSelector = var.gpu_node_selector
           tolerations  = [var.gpu_toleration]
-          volumes      = local.fsx_volume
+          volumes      = concat(local.fsx_volume, local.shm_volume)
         }
       }
     }

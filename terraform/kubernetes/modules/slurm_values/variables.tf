@@ -29,6 +29,12 @@ variable "image_digest" {
   default     = ""
 }
 
+variable "shm_size" {
+  description = "Size of the memory-backed /dev/shm of compute pods."
+  type        = string
+  default     = "32Gi"
+}
+
 variable "ssh_key" {
   description = "Public SSH key allowed to log in to the login pods as root."
   type        = string
