@@ -11,21 +11,26 @@ struct SSHDLoginTests {
     func sshdAcceptsTheKey() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
+        // Every child goes through slinky's own runner: Foundation's Process may never reap a child while
+        // the rest of the suite runs, and a blocking wait would hold one of the few cooperative threads.
+        let runner = ProcessRunner(redactor: Redactor(), interrupts: InterruptController(onNotice: { _ in }))
         let pair = OpenSSHKeyPair.generate(comment: "slurm-login")
         let key = dir.file("id_ed25519_slurm")
         try AtomicFile.write(pair.privateKeyPEM, to: key, permissions: 0o600)
         try AtomicFile.write(pair.publicKeyLine + "\n", to: dir.file("authorized_keys"), permissions: 0o600)
         let hostKey = dir.file("host_key")
-        #expect(try runTool("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]).status == 0)
+        let keygen = try await runner.run(Invocation("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]))
+        #expect(keygen.exitCode == 0)
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
 
         let port = try freeLoopbackPort()
+        let pidFile = dir.file("sshd.pid")
         let config = """
             Port \(port)
             ListenAddress 127.0.0.1
             HostKey \(hostKey)
             AuthorizedKeysFile \(dir.file("authorized_keys"))
-            PidFile \(dir.file("sshd.pid"))
+            PidFile \(pidFile)
             PermitRootLogin prohibit-password
             PasswordAuthentication no
             KbdInteractiveAuthentication no
@@ -33,24 +38,23 @@ struct SSHDLoginTests {
             StrictModes no
             """
         try config.write(toFile: dir.file("sshd_config"), atomically: true, encoding: .utf8)
-        let sshd = Process()
-        sshd.executableURL = URL(fileURLWithPath: "/usr/sbin/sshd")
-        sshd.arguments = ["-D", "-e", "-f", dir.file("sshd_config")]
-        sshd.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try sshd.run()
-        // SIGKILL by PID: a child of the test runner may inherit a mask that blocks SIGTERM.
+        let server = Task {
+            try await runner.run(Invocation("/usr/sbin/sshd", ["-D", "-e", "-f", dir.file("sshd_config")]))
+        }
         defer {
-            kill(sshd.processIdentifier, SIGKILL)
-            sshd.waitUntilExit()
+            // Stopped by its PID, which sshd writes once it listens.
+            if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+                kill(pid, SIGKILL)
+            }
         }
         let listening = try await withDeadlockGuard(seconds: 30) {
-            while !canConnect(port: port) { try await Task.sleep(for: .milliseconds(100)) }
+            while !canConnect(port: port) || !FileManager.default.fileExists(atPath: pidFile) {
+                try await Task.sleep(for: .milliseconds(100))
+            }
             return true
         }
         #expect(listening)
 
-        // Through slinky's own runner: its reaping does not depend on the test process's signal handling.
-        let runner = ProcessRunner(redactor: Redactor(), interrupts: InterruptController(onNotice: { _ in }))
         let login = try await withDeadlockGuard(seconds: 60) {
             try await runner.run(Invocation("/usr/bin/ssh", [
                 "-i", key, "-p", String(port), "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
@@ -60,6 +64,10 @@ struct SSHDLoginTests {
         }
         #expect(login.exitCode == 0, "ssh said: \(login.standardErrorTail.joined(separator: " "))")
         #expect(login.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "logged-in")
+        if let text = try? String(contentsOfFile: pidFile, encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            kill(pid, SIGKILL)
+        }
+        _ = try? await withDeadlockGuard(seconds: 30) { try await server.value }
     }
 }
 
