@@ -79,16 +79,16 @@ struct ClusterLockTests {
     }
 
     @Test("the lock is a kernel flock another process can see: flock -n fails while held and succeeds after release")
-    func visibleToOtherProcesses() throws {
+    func visibleToOtherProcesses() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
         let path = dir.file("cluster.lock")
         let lock = ClusterLock(path: path)
         try lock.acquire(cluster: "demo", command: "slinky install")
-        let whileHeld = try runTool("/usr/bin/flock", ["-n", path, "true"])
+        let whileHeld = try await runTool("/usr/bin/flock", ["-n", path, "true"])
         #expect(whileHeld.status != 0)
         lock.release()
-        let afterRelease = try runTool("/usr/bin/flock", ["-n", path, "true"])
+        let afterRelease = try await runTool("/usr/bin/flock", ["-n", path, "true"])
         #expect(afterRelease.status == 0)
     }
 

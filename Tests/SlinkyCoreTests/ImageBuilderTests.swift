@@ -211,10 +211,10 @@ extension ImageBuilderTests {
         }
 
         @Test("the real check script, run on an empty root, fails and every FAIL line is parsed")
-        func realScript() throws {
+        func realScript() async throws {
             let dir = try TempDirectory()
             defer { dir.remove() }
-            let run = try runTool("/usr/bin/env", [
+            let run = try await runTool("/usr/bin/env", [
                 "STACK_CHECK_ROOT=\(dir.path)", "STACK_EXPECT_NCCL=2.23.4", "sh", "\(packageRoot)/dockerfiles/slurmd-stack-check",
             ])
             let report = StackCheckReport.parse(run.stdout, exitCode: run.status)

@@ -36,13 +36,13 @@ struct OpenSSHKeyTests {
 
     @Test("ssh-keygen -y accepts the generated private key and derives the same public key",
           .enabled(if: hasSSHKeygen, "ssh-keygen is not installed"))
-    func sshKeygenReadsPrivateKey() throws {
+    func sshKeygenReadsPrivateKey() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
         let path = dir.file("id_ed25519")
         let pair = OpenSSHKeyPair.generate(comment: "slurm-login")
         try writePair(pair, to: path)
-        let derived = try runTool(sshKeygen, ["-y", "-f", path])
+        let derived = try await runTool(sshKeygen, ["-y", "-f", path])
         #expect(derived.status == 0, "ssh-keygen said: \(derived.stderr)")
         let line = derived.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(Array(fields(line).prefix(2)) == Array(fields(pair.publicKeyLine).prefix(2)))
@@ -50,13 +50,13 @@ struct OpenSSHKeyTests {
 
     @Test("ssh-keygen -l prints the same SHA256 fingerprint as OpenSSHKeyInspection",
           .enabled(if: hasSSHKeygen, "ssh-keygen is not installed"))
-    func fingerprintMatchesSSHKeygen() throws {
+    func fingerprintMatchesSSHKeygen() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
         let path = dir.file("id_ed25519")
         let pair = OpenSSHKeyPair.generate(comment: "slurm-login")
         try writePair(pair, to: path)
-        let listed = try runTool(sshKeygen, ["-l", "-E", "sha256", "-f", path + ".pub"])
+        let listed = try await runTool(sshKeygen, ["-l", "-E", "sha256", "-f", path + ".pub"])
         #expect(listed.status == 0, "ssh-keygen said: \(listed.stderr)")
         let blob = try #require(OpenSSHKeyInspection.publicBlob(fromPublicKeyLine: pair.publicKeyLine))
         let ours = OpenSSHKeyInspection.fingerprint(ofBlob: blob)
@@ -67,11 +67,11 @@ struct OpenSSHKeyTests {
     @Test("keys made by ssh-keygen are read too, with or without a passphrase",
           .enabled(if: hasSSHKeygen, "ssh-keygen is not installed"),
           arguments: ["", "secret-passphrase"])
-    func readsSSHKeygenKeys(passphrase: String) throws {
+    func readsSSHKeygenKeys(passphrase: String) async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
         let path = dir.file("id_ed25519")
-        let made = try runTool(sshKeygen, ["-q", "-t", "ed25519", "-N", passphrase, "-C", "x", "-f", path])
+        let made = try await runTool(sshKeygen, ["-q", "-t", "ed25519", "-N", passphrase, "-C", "x", "-f", path])
         #expect(made.status == 0, "ssh-keygen said: \(made.stderr)")
         let privateText = try String(contentsOfFile: path, encoding: .utf8)
         let publicLine = try String(contentsOfFile: path + ".pub", encoding: .utf8).trimmingCharacters(in: .newlines)
@@ -81,7 +81,7 @@ struct OpenSSHKeyTests {
         let existing = try #require(try SSHKeyStep.inspect(path: path))
         #expect(existing.publicKeyLine == publicLine)
         #expect(!existing.needsPublicFile)
-        let listed = try runTool(sshKeygen, ["-l", "-E", "sha256", "-f", path + ".pub"])
+        let listed = try await runTool(sshKeygen, ["-l", "-E", "sha256", "-f", path + ".pub"])
         #expect(fields(listed.stdout).dropFirst().first == existing.fingerprint)
     }
 

@@ -109,22 +109,13 @@ func withDeadlockGuard<T: Sendable>(
     return try outcome.value!.get()
 }
 
-/// Runs a program to completion with Foundation's Process and returns its exit status and output.
+/// Runs a program to completion through slinky's own runner and returns its exit status and output.
+/// (Not Foundation's Process: in the parallel suite it may leave a child unreaped and block a thread.)
 @discardableResult
-func runTool(_ executable: String, _ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+func runTool(_ executable: String, _ arguments: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let runner = ProcessRunner(redactor: Redactor(), interrupts: InterruptController(onNotice: { _ in }))
+    let result = try await runner.run(Invocation(executable, arguments))
+    return (result.exitCode ?? -1, result.standardOutput, result.standardErrorTail.joined(separator: "\n"))
 }
 
 /// Whether `needle` occurs in `haystack` as consecutive elements.
