@@ -27,6 +27,7 @@ module "slurm_values" {
   gres             = var.gres
 
   enable_accounting    = var.enable_slurm_accounting
+  accounting_database  = local.accounting_database
   enable_metrics       = var.enable_kube_prometheus_stack
   system_node_selector = local.system_node_selector
   gpu_toleration       = local.gpu_toleration
@@ -115,6 +116,7 @@ resource "helm_release" "slurm" {
   }
 
   depends_on = [
+    kubernetes_stateful_set_v1.mariadb,
     helm_release.slurm_operator,
     helm_release.slinky_aws,
     helm_release.aws_load_balancer_controller,

@@ -8,9 +8,21 @@ variable "aws_state_path" {
 }
 
 variable "enable_slurm_accounting" {
-  description = "Run slurmdbd. Needs a MariaDB reachable as mariadb:3306 with the password in secret mariadb-password (not created here)."
+  description = "Run slurmdbd with a MariaDB for job accounting (accounting.tf)."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "mariadb_image" {
+  description = "MariaDB image for Slurm accounting."
+  type        = string
+  default     = "mariadb:11.4"
+}
+
+variable "mariadb_storage_size" {
+  description = "Size of the MariaDB data volume."
+  type        = string
+  default     = "20Gi"
 }
 
 variable "gpu_nodes_max" {

@@ -17,5 +17,9 @@ terraform {
       source  = "hashicorp/kubernetes"
       version = ">= 2.36.0, < 3.0.0"
     }
+    random = {
+      source  = "hashicorp/random"
+      version = ">= 3.6.0, < 4.0.0"
+    }
   }
 }

@@ -128,6 +128,10 @@ check("values: /fsx is mounted from the claim in login and compute pods",
       lambda: expect([login()["login"]["volumeMounts"], node()["slurmd"]["volumeMounts"][:1],
                       login()["podSpec"]["volumes"][0]["persistentVolumeClaim"]["claimName"]],
                      [[{"name": "fsx", "mountPath": "/fsx"}]] * 2 + ["fsx-claim"]))
+check("values: accounting is on and slurmdbd stores into the layer's MariaDB",
+      lambda: expect([v["accounting"]["enabled"], v["accounting"]["storageConfig"]],
+                     [True, {"host": "slurm-mariadb", "port": 3306, "database": "slurm_acct_db", "username": "slurm",
+                             "passwordKeyRef": {"name": "slurm-mariadb", "key": "password"}}]))
 check("values: compute pods get a memory-backed /dev/shm",
       lambda: expect([[m for m in node()["slurmd"]["volumeMounts"] if m["mountPath"] == "/dev/shm"],
                       [v.get("emptyDir", {}).get("medium") for v in node()["podSpec"]["volumes"] if v["name"] == "shm"]],

@@ -34,6 +34,17 @@ locals {
     accounting = {
       enabled = var.enable_accounting
       podSpec = { nodeSelector = var.system_node_selector }
+      # slurmdbd writes job records to the MariaDB this layer runs (accounting.tf).
+      storageConfig = {
+        host     = var.accounting_database.host
+        port     = var.accounting_database.port
+        database = var.accounting_database.database
+        username = var.accounting_database.username
+        passwordKeyRef = {
+          name = var.accounting_database.secret_name
+          key  = var.accounting_database.secret_key
+        }
+      }
     }
     configFiles = {
       "gres.conf" = "AutoDetect=nvml\n"

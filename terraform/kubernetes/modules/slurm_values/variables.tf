@@ -83,7 +83,27 @@ variable "gres" {
 variable "enable_accounting" {
   description = "Run slurmdbd."
   type        = bool
-  default     = false
+  default     = true
+}
+
+variable "accounting_database" {
+  description = "Where slurmdbd stores accounting: the MariaDB service and the secret holding its password."
+  type = object({
+    host        = string
+    port        = number
+    database    = string
+    username    = string
+    secret_name = string
+    secret_key  = string
+  })
+  default = {
+    host        = "slurm-mariadb"
+    port        = 3306
+    database    = "slurm_acct_db"
+    username    = "slurm"
+    secret_name = "slurm-mariadb"
+    secret_key  = "password"
+  }
 }
 
 variable "enable_metrics" {
