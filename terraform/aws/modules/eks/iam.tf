@@ -34,34 +34,11 @@ resource "aws_iam_role_policy_attachment" "cluster" {
 
 # --- system node role -------------------------------------------------------
 
-data "aws_iam_policy_document" "node_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "node_role" {
+  source = "../node_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "node" {
-  name                  = "${var.name}-system-node"
-  description           = "Nodes of the system node group of ${var.name}"
-  assume_role_policy    = data.aws_iam_policy_document.node_trust.json
-  force_detach_policies = true
-}
-
-resource "aws_iam_role_policy_attachment" "node" {
-  for_each = toset([
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
-    "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonSSMManagedInstanceCore",
-  ])
-
-  role       = aws_iam_role.node.name
-  policy_arn = "${local.policy_arn}/${each.value}"
+  name        = "${var.name}-system-node"
+  description = "Nodes of the system node group of ${var.name}"
 }
 
 # --- IRSA role of the EBS CSI driver add-on ---------------------------------

@@ -292,7 +292,7 @@ resource "aws_launch_template" "system" {
 resource "aws_eks_node_group" "system" {
   cluster_name    = aws_eks_cluster.this.name
   node_group_name = "system"
-  node_role_arn   = aws_iam_role.node.arn
+  node_role_arn   = module.node_role.arn
   subnet_ids      = var.subnet_ids
   version         = var.cluster_version
   ami_type        = "AL2023_x86_64_STANDARD"
@@ -327,7 +327,7 @@ resource "aws_eks_node_group" "system" {
   }
 
   depends_on = [
-    aws_iam_role_policy_attachment.node,
+    module.node_role,
     aws_eks_addon.before_nodes,
   ]
 }

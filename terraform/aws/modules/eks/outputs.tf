@@ -50,7 +50,7 @@ output "oidc_issuer_host" {
 
 output "system_node_role_arn" {
   description = "IAM role of the system node group."
-  value       = aws_iam_role.node.arn
+  value       = module.node_role.arn
 }
 
 output "system_node_group_name" {

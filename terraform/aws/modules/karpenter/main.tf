@@ -10,47 +10,23 @@ locals {
   partition  = data.aws_partition.current.partition
   account_id = data.aws_caller_identity.current.account_id
   region     = data.aws_region.current.name
-  policy_arn = "arn:${local.partition}:iam::aws:policy"
   owned_tag  = "kubernetes.io/cluster/${var.cluster_name}"
 }
 
 # --- node role ----------------------------------------------------------------
 
-data "aws_iam_policy_document" "node_trust" {
-  statement {
-    actions = ["sts:AssumeRole"]
+module "node_role" {
+  source = "../node_role"
 
-    principals {
-      type        = "Service"
-      identifiers = ["ec2.amazonaws.com"]
-    }
-  }
-}
-
-resource "aws_iam_role" "node" {
-  name                  = "${var.name}-karpenter-node"
-  description           = "Nodes launched by Karpenter for ${var.name}"
-  assume_role_policy    = data.aws_iam_policy_document.node_trust.json
-  force_detach_policies = true
-}
-
-resource "aws_iam_role_policy_attachment" "node" {
-  for_each = toset([
-    "AmazonEKSWorkerNodePolicy",
-    "AmazonEKS_CNI_Policy",
-    "AmazonEC2ContainerRegistryReadOnly",
-    "AmazonSSMManagedInstanceCore",
-  ])
-
-  role       = aws_iam_role.node.name
-  policy_arn = "${local.policy_arn}/${each.value}"
+  name        = "${var.name}-karpenter-node"
+  description = "Nodes launched by Karpenter for ${var.name}"
 }
 
 resource "aws_eks_access_entry" "node" {
   count = var.enable_access_entries ? 1 : 0
 
   cluster_name  = var.cluster_name
-  principal_arn = aws_iam_role.node.arn
+  principal_arn = module.node_role.arn
   type          = "EC2_LINUX"
 }
 
@@ -308,7 +284,7 @@ data "aws_iam_policy_document" "controller" {
   statement {
     sid       = "PassNodeRole"
     actions   = ["iam:PassRole"]
-    resources = [aws_iam_role.node.arn]
+    resources = [module.node_role.arn]
 
     condition {
       test     = "StringEquals"

@@ -1,11 +1,11 @@
 output "node_role_name" {
   description = "IAM role of Karpenter nodes (EC2NodeClass spec.role)."
-  value       = aws_iam_role.node.name
+  value       = module.node_role.name
 }
 
 output "node_role_arn" {
   description = "ARN of the Karpenter node role."
-  value       = aws_iam_role.node.arn
+  value       = module.node_role.arn
 }
 
 output "controller_role_arn" {
