@@ -18,7 +18,7 @@ public struct SlinkyCommand: AsyncParsableCommand {
             by another run, 77 AWS credentials, 130 interrupted, 143 terminated.
             """,
         version: Slinky.version,
-        subcommands: [Install.self, Cleanup.self, Status.self, ImageCommand.self]
+        subcommands: [Install.self, Cleanup.self, Status.self, List.self, StateCommand.self, ImageCommand.self]
     )
 
     public init() {}
@@ -44,6 +44,9 @@ public struct ClusterOptions: ParsableArguments {
     @Option(name: .customLong("project-dir"), help: "The slinky checkout holding terraform/ and blueprints/ (env: SLINKY_PROJECT_DIR; default: found from the current directory).")
     var projectDir: String?
 
+    @Option(name: .customLong("state-bucket"), help: "S3 bucket holding the cluster's terraform state, journal and lock, shared by every machine (env: SLINKY_STATE_BUCKET; default: local state, or the bucket recorded for this cluster by an earlier run).")
+    var stateBucket: String?
+
     @Option(name: .long, help: "Output: text or json, one JSON object per line (env: SLINKY_OUTPUT).")
     var output: String?
 
@@ -57,6 +60,7 @@ public struct ClusterOptions: ParsableArguments {
         raw.blueprint = blueprint
         raw.stateDir = stateDir
         raw.projectDir = projectDir
+        raw.stateBucket = stateBucket
         return raw
     }
 
@@ -112,6 +116,12 @@ enum CommandSupport {
     }
 
     /// A failure before any pipeline starts (bad flag value, missing checkout): one line, documented exit code.
+    static func emitJSON(_ object: [String: Any]) {
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+            FileHandle.standardOutput.write(data + Data("\n".utf8))
+        }
+    }
+
     static func fail(_ error: SlinkyError, format: OutputFormat, command: String) -> ExitCode {
         if format == .json {
             let object: [String: Any] = [

@@ -108,7 +108,8 @@ struct Cleanup: AsyncParsableCommand {
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show each step's state, when it ran, how long it took and what it produced; exit 0 only when fully installed.")
+        abstract: "Show each step's state, when it ran, how long it took and what it produced; exit 0 only when fully installed.",
+        discussion: "With a state bucket this works from any machine given the cluster's name and region; it reads, never locks.")
 
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
@@ -117,28 +118,40 @@ struct Status: AsyncParsableCommand {
         let format = try cluster.outputFormat(environment)
         let runner = CommandSupport.makeRunner()
         let settings: ClusterSettings
-        let journal: Journal?
+        var journal: Journal?
+        var location: String
+        var holder: RemoteLockHolder?
         do {
             settings = try await CommandSupport.resolver().resolve(cluster.raw, command: "status", runner: runner)
-            journal = try JournalStore.load(path: settings.journalPath)
+            location = settings.stateDirectory
+            if let bucket = settings.stateBucket {
+                let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
+                let remote = try await RemoteStateLocation.open(
+                    bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment)
+                let reader = SharedStateReader(objects: SharedState.objects(for: remote, runner: runner, profile: settings.profile), account: remote.account)
+                (journal, holder) = try await reader.cluster(remote)
+                location = remote.url
+            } else {
+                journal = try JournalStore.load(path: settings.journalPath)
+            }
         } catch let error as SlinkyError {
             throw CommandSupport.fail(error, format: format, command: "status")
         }
         guard let journal else {
             let error = SlinkyError.precondition(
-                "slinky has no record of cluster \(settings.cluster) in \(settings.stateDirectory)",
-                hint: "run `slinky install\(settings.cluster == ClusterSettings.defaultCluster ? "" : " --name \(settings.cluster)")` to create it")
+                "slinky has no record of cluster \(settings.cluster) in \(location)",
+                hint: "run `slinky install\(settings.cluster == ClusterSettings.defaultCluster ? "" : " --name \(settings.cluster)")` to create it"
+                    + (settings.stateBucket == nil ? ", or pass --state-bucket if its state is shared" : ", or check --region"))
             if format == .json {
-                let object: [String: Any] = ["event": "status", "cluster": settings.cluster, "installed": false, "steps": [Any](), "error": error.message]
-                if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
-                    FileHandle.standardOutput.write(data + Data("\n".utf8))
-                }
+                CommandSupport.emitJSON(["event": "status", "cluster": settings.cluster, "installed": false, "steps": [Any](), "error": error.message, "location": location])
             } else {
                 FileHandle.standardError.write(Data("\(error.message). \(error.hint ?? "")\n".utf8))
             }
             throw ExitCode(ExitStatus.notInstalled.rawValue)
         }
-        let status = ClusterStatus(journal: journal)
+        var status = ClusterStatus(journal: journal)
+        status.location = location
+        status.runningOn = holder?.description
         if format == .json {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601

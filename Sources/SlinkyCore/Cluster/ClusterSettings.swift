@@ -23,6 +23,13 @@ public struct ClusterSettings: Sendable {
     public var allowCIDR: String?
     public var dryRun = false
     public var reconcile = false
+    /// The bucket holding shared state (--state-bucket, SLINKY_STATE_BUCKET, or recorded by an earlier run).
+    public var stateBucket: String?
+    public var stateBucketSource: String?
+    /// Filled once the bucket is opened (account and bucket region known).
+    public var remoteState: RemoteStateLocation?
+    /// Whether the user named the blueprint; if not, a cleanup uses the copy kept beside the shared state.
+    public var blueprintExplicit = false
 
     public init(
         command: String, cluster: String, region: String, regionSource: String, profile: String?,
@@ -48,6 +55,9 @@ public struct ClusterSettings: Sendable {
     public var terraformStatePath: String { "\(stateDirectory)/terraform/terraform.tfstate" }
     public var terraformDataDirectory: String { "\(stateDirectory)/terraform/data" }
     public var kubeconfigPath: String { "\(stateDirectory)/kubeconfig" }
+    public var terraformWorkspace: String { "\(stateDirectory)/terraform/workspace" }
+    /// The blueprint a cluster with shared state was built from, fetched from the bucket.
+    public var sharedBlueprintPath: String { "\(stateDirectory)/blueprint.tfvars" }
     public var stackDirectory: String { "\(projectDirectory)/terraform/aws" }
     public var stackOrderPath: String { "\(projectDirectory)/terraform/stack.json" }
 
@@ -103,7 +113,8 @@ public struct ClusterEnvironment: Sendable {
         self.terraform = Terraform(
             runner: runner, stackDirectory: settings.stackDirectory, dataDirectory: settings.terraformDataDirectory,
             statePath: settings.terraformStatePath, blueprintPath: settings.blueprintPath, cluster: settings.cluster,
-            region: settings.region, profile: settings.profile)
+            region: settings.region, profile: settings.profile, remoteState: settings.remoteState,
+            workspace: settings.terraformWorkspace)
         self.docker = Docker(runner: runner)
         self.clusterAPI = clusterAPI ?? KubectlClusterAPI(
             runner: runner, aws: aws, cluster: settings.cluster, kubeconfigPath: settings.kubeconfigPath)

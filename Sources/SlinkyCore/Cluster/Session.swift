@@ -35,8 +35,20 @@ public struct Session: Sendable {
     public func run(phase: Phase) async -> Int32 {
         let started = Date()
         var reports: [StepReport] = []
+        var settings = self.settings
+        var shared: SharedState?
 
-        func finish(_ error: SlinkyError?, failedStep: String? = nil, next: [String] = []) -> Int32 {
+        func finish(_ error: SlinkyError?, failedStep: String? = nil, next: [String] = []) async -> Int32 {
+            var error = error
+            var failedStep = failedStep
+            var next = next
+            if let shared {
+                // The bucket must hold the final journal before the run reports anything.
+                if let closing = await shared.close() {
+                    if error == nil || shared.lock.wasLost { error = closing; failedStep = nil; next = [] }
+                    else { events.emit(.note(closing.message)) }
+                }
+            }
             let status = error?.exitStatus ?? .success
             var hint = error?.hint
             if let error, let failedStep {
@@ -65,27 +77,53 @@ public struct Session: Sendable {
         let logDirectory: String
         do {
             if settings.dryRun {
-                journal = try JournalStore(path: "/dev/null", cluster: settings.cluster, initial: JournalStore.load(path: settings.journalPath))
+                var initial = try JournalStore.load(path: settings.journalPath)
+                if let bucket = settings.stateBucket {
+                    // A dry run reads the shared record without taking the lock.
+                    let location = try await RemoteStateLocation.open(
+                        bucket: bucket, cluster: settings.cluster, region: settings.region,
+                        aws: AWSCLI(runner: runner, region: settings.region, profile: settings.profile),
+                        environment: ProcessInfo.processInfo.environment)
+                    let objects = SharedState.objects(for: location, runner: runner, profile: settings.profile)
+                    initial = try await objects.get(location.journalKey).map { try JournalStore.decode($0.data, source: objects.url(location.journalKey)) }
+                    settings.remoteState = location
+                }
+                journal = try JournalStore(path: "/dev/null", cluster: settings.cluster, initial: initial)
                 logDirectory = NSTemporaryDirectory() + "slinky-dry-run-\(getpid())"
             } else {
                 try AtomicFile.makeDirectory(settings.stateDirectory, permissions: 0o700)
                 try lock.acquire(cluster: settings.cluster, command: "slinky \(settings.command)")
-                journal = try JournalStore(path: settings.journalPath, cluster: settings.cluster)
+                if let bucket = settings.stateBucket {
+                    shared = try await SharedState.open(
+                        settings: &settings, bucket: bucket, phase: phase, runner: runner, interrupts: interrupts)
+                }
+                var mirror: (@Sendable (Data) -> Void)?
+                if let mirroring = shared?.mirror { mirror = { data in mirroring.push(data) } }
+                journal = try JournalStore(path: settings.journalPath, cluster: settings.cluster, mirror: mirror)
                 let stamp = Self.stamp.string(from: started)
                 logDirectory = "\(settings.stateDirectory)/logs/\(stamp)-\(settings.command)"
             }
             try AtomicFile.makeDirectory(logDirectory, permissions: 0o700)
         } catch {
-            return finish(error as? SlinkyError ?? .stepFailed(step: "start", underlying: "\(error)"))
+            return await finish(error as? SlinkyError ?? .stepFailed(step: "start", underlying: "\(error)"))
         }
         defer { lock.release() }
         if let previous = lock.tookOverFrom {
             events.emit(.note("took over the lock left by PID \(previous.pid) (`\(previous.command)`), which is no longer running"))
         }
+        if let shared {
+            events.emit(.note("shared state: \(shared.location.url) (bucket from \(settings.stateBucketSource ?? "--state-bucket"))"))
+            if let previous = shared.tookOverFrom {
+                events.emit(.note("took over the bucket lock left by \(previous.description), last heartbeat \(ISO8601DateFormatter().string(from: previous.heartbeatAt))"))
+            }
+            if settings.blueprintPath == settings.sharedBlueprintPath {
+                events.emit(.note("using the blueprint the cluster was built from, kept in \(shared.location.url)"))
+            }
+        }
 
         let recorded = await journal.current
         if let recordedRegion = recorded.region, recordedRegion != settings.region, phase == .install || !recorded.install.isEmpty {
-            return finish(.invalidInput(
+            return await finish(.invalidInput(
                 "cluster \(settings.cluster) is recorded in \(recordedRegion), not \(settings.region)",
                 hint: "pass --region \(recordedRegion), or choose another --name for a cluster in \(settings.region)"))
         }
@@ -99,9 +137,9 @@ public struct Session: Sendable {
                 interrupts: interrupts, board: board)
             reports += outcome.reports
             if let failure = outcome.failure {
-                return finish(failure.error)
+                return await finish(failure.error)
             }
-            if outcome.interrupted { return finish(.interrupted(signal: interrupts.receivedSignal ?? SIGINT)) }
+            if outcome.interrupted { return await finish(.interrupted(signal: interrupts.receivedSignal ?? SIGINT)) }
 
             let account = board.get("identity", "account")
             events.emit(.runStarted(RunHeader(
@@ -121,10 +159,10 @@ public struct Session: Sendable {
                         stepID: id, log: StepLog.discard(stepID: id), board: board, events: events, reconcile: settings.reconcile)
                     events.emit(.plan(step: id, title: step.title, commands: step.plannedCommands(context)))
                 }
-                return finish(nil, next: ["Dry run: nothing was changed. Run without --dry-run to do it."])
+                return await finish(nil, next: ["Dry run: nothing was changed. Run without --dry-run to do it."])
             }
 
-            if let refusal = try confirm(phase: phase, account: account) { return finish(refusal) }
+            if let refusal = try confirm(phase: phase, account: account) { return await finish(refusal) }
 
             try await journal.update { j in
                 j.region = settings.region
@@ -138,12 +176,12 @@ public struct Session: Sendable {
             reports += result.reports
             if result.interrupted || interrupts.receivedSignal != nil {
                 let stopped = result.reports.first { $0.outcome == .interrupted || $0.outcome == .notStarted }?.id
-                try? await journal.update { $0.lastResult = "interrupted" }
-                return finish(.interrupted(signal: interrupts.receivedSignal ?? SIGINT), failedStep: stopped)
+                _ = try? await journal.update { $0.lastResult = "interrupted" }
+                return await finish(.interrupted(signal: interrupts.receivedSignal ?? SIGINT), failedStep: stopped)
             }
             if let failure = result.failure {
-                try? await journal.update { $0.lastResult = "failed" }
-                return finish(failure.error, failedStep: failure.step)
+                _ = try? await journal.update { $0.lastResult = "failed" }
+                return await finish(failure.error, failedStep: failure.step)
             }
             try await journal.update { j in
                 j.lastResult = "succeeded"
@@ -158,9 +196,9 @@ public struct Session: Sendable {
             } else {
                 next = ["Cluster \(settings.cluster) and its AWS resources are gone. The ECR repository and the SSH key are kept."]
             }
-            return finish(nil, next: next)
+            return await finish(nil, next: next)
         } catch {
-            return finish(error as? SlinkyError ?? .stepFailed(step: "pipeline", underlying: "\(error)"))
+            return await finish(error as? SlinkyError ?? .stepFailed(step: "pipeline", underlying: "\(error)"))
         }
     }
 

@@ -13,6 +13,7 @@ public struct SettingsResolver: Sendable {
         public var sshKey: String?
         public var stateDir: String?
         public var projectDir: String?
+        public var stateBucket: String?
 
         public init() {}
     }
@@ -51,7 +52,8 @@ public struct SettingsResolver: Sendable {
             explicit: value(raw.projectDir, "SLINKY_PROJECT_DIR")?.0, currentDirectory: currentDirectory,
             executablePath: executablePath)
         let profile = value(raw.profile, "AWS_PROFILE")?.0
-        let blueprintPath = (value(raw.blueprint, "SLINKY_BLUEPRINT")?.0 ?? "\(project)/blueprints/blueprint.tfvars")
+        let explicitBlueprint = value(raw.blueprint, "SLINKY_BLUEPRINT")
+        let blueprintPath = (explicitBlueprint?.0 ?? "\(project)/blueprints/blueprint.tfvars")
             .absolutePath(relativeTo: currentDirectory)
         // The blueprint's own `name` is what a user who edited it expects; --name still wins, so one
         // blueprint can serve several clusters.
@@ -71,7 +73,7 @@ public struct SettingsResolver: Sendable {
         let tag = value(raw.tag, "SLINKY_TAG")?.0 ?? ClusterSettings.defaultTag
         try NameRules.validateTag(tag)
         let stateBase = (value(raw.stateDir, "SLINKY_STATE_DIR")?.0 ?? "\(project)/.slinky").absolutePath(relativeTo: currentDirectory)
-        return ClusterSettings(
+        var settings = ClusterSettings(
             command: command, cluster: cluster, region: region, regionSource: regionSource, profile: profile,
             projectDirectory: project, stateDirectory: "\(stateBase)/\(cluster)",
             blueprintPath: blueprintPath,
@@ -79,5 +81,15 @@ public struct SettingsResolver: Sendable {
                 .absolutePath(relativeTo: currentDirectory),
             repositoryName: repository, tag: tag,
             sshKeyPath: (value(raw.sshKey, "SLINKY_SSH_KEY")?.0 ?? ClusterSettings.defaultSSHKey).absolutePath(relativeTo: currentDirectory))
+        settings.blueprintExplicit = explicitBlueprint != nil
+        if let (bucket, source) = value(raw.stateBucket, "SLINKY_STATE_BUCKET") {
+            try NameRules.validateBucketName(bucket)
+            settings.stateBucket = bucket
+            settings.stateBucketSource = source == "flag" ? "--state-bucket" : source
+        } else if let marker = BackendMarker.read(stateDirectory: settings.stateDirectory) {
+            settings.stateBucket = marker.bucket
+            settings.stateBucketSource = "recorded in \(BackendMarker.path(stateDirectory: settings.stateDirectory))"
+        }
+        return settings
     }
 }

@@ -22,6 +22,10 @@ public struct ClusterStatus: Codable, Sendable {
     public var lastResult: String?
     public var updatedAt: Date?
     public var steps: [Step]
+    /// The folder or s3:// prefix the record was read from.
+    public var location: String?
+    /// The run holding the cluster's lock in the state bucket right now, if any.
+    public var runningOn: String?
 
     /// Steps whose outputs a user looks for first; others stay in the JSON.
     static let interestingOutputs: [String: [String]] = [
@@ -67,6 +71,8 @@ public struct ClusterStatus: Codable, Sendable {
             verdict = style.yellow("not fully installed (last install \(lastResult ?? "unknown"))")
         }
         lines.append("state: \(verdict)")
+        if let location { lines.append("record: \(location)") }
+        if let runningOn { lines.append(style.yellow("running now: \(runningOn)")) }
         let formatter = ISO8601DateFormatter()
         for step in steps {
             var line = "  \(step.state.padding(toLength: 12, withPad: " ", startingAt: 0)) \(step.step.padding(toLength: 20, withPad: " ", startingAt: 0))"

@@ -61,10 +61,11 @@ public actor JournalStore {
     public nonisolated let path: String
     private var journal: Journal
 
-    public init(path: String, cluster: String) throws {
+    public init(path: String, cluster: String, mirror: (@Sendable (Data) -> Void)? = nil) throws {
         self.path = path
         self.journal = try Self.load(path: path) ?? Journal(cluster: cluster)
         self.persists = true
+        self.mirror = mirror
     }
 
     /// A journal that starts from `initial` and is never written: what `--dry-run` works with.
@@ -72,12 +73,20 @@ public actor JournalStore {
         self.path = path
         self.journal = initial ?? Journal(cluster: cluster)
         self.persists = false
+        self.mirror = nil
     }
 
     private let persists: Bool
+    /// Told about every write after it is on disk: how the journal reaches a state bucket.
+    private let mirror: (@Sendable (Data) -> Void)?
 
     public static func load(path: String) throws -> Journal? {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        return try decode(data, source: path)
+    }
+
+    /// Decodes a journal read from `source` (a path or an s3:// URL), refusing formats this slinky cannot read.
+    public static func decode(_ data: Data, source path: String) throws -> Journal {
         struct VersionProbe: Decodable { var version: Int }
         let decoder = Self.decoder
         guard let probe = try? decoder.decode(VersionProbe.self, from: data) else {
@@ -122,6 +131,7 @@ public actor JournalStore {
         if persists {
             let data = try Self.encoder.encode(next)
             try AtomicFile.write(data, to: path, permissions: 0o600)
+            mirror?(data)
         }
         journal = next
         return next

@@ -15,7 +15,7 @@ public struct TerraformInitStep: PipelineStep {
     public func fingerprint(_ context: StepContext) async throws -> String {
         var f = Fingerprint()
         f.add("stack", SHA256Hex.hashTree(env.settings.stackDirectory))
-        f.add("state", env.settings.terraformStatePath)
+        f.add("state", env.terraform.stateDescription)
         return f.value
     }
 
@@ -23,7 +23,9 @@ public struct TerraformInitStep: PipelineStep {
 
     public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
         let marker = "\(env.settings.terraformDataDirectory)/terraform.tfstate"
-        return fileKind(marker) == .file ? .holds : .drifted("terraform's data directory is missing")
+        guard fileKind(marker) == .file else { return .drifted("terraform's data directory is missing") }
+        let modules = "\(env.settings.terraformDataDirectory)/modules/modules.json"
+        return fileKind(modules) == .file ? .holds : .drifted("terraform's module record is missing")
     }
 
     public func run(_ context: StepContext) async throws -> StepResult {
@@ -75,7 +77,7 @@ public struct TerraformApplyStep: PipelineStep {
     }
 
     public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
-        fileKind(env.settings.terraformStatePath) == .file ? .holds : .drifted("the terraform state file is missing")
+        env.terraform.stateMayExist ? .holds : .drifted("the terraform state file is missing")
     }
 
     public func run(_ context: StepContext) async throws -> StepResult {

@@ -93,4 +93,16 @@ public enum NameRules {
                 hint: "use 1-38 letters, digits and hyphens, starting with a letter, e.g. slurm-on-eks")
         }
     }
+
+    /// S3's general-purpose bucket naming rules, checked before any call so a typo fails in one clear line.
+    public static func validateBucketName(_ name: String) throws {
+        let pattern = #"\A[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\z"#
+        let looksLikeIP = name.range(of: #"\A\d+\.\d+\.\d+\.\d+\z"#, options: .regularExpression) != nil
+        guard name.range(of: pattern, options: .regularExpression) != nil, !name.contains(".."), !looksLikeIP,
+            !name.hasPrefix("xn--"), !name.hasSuffix("-s3alias") else {
+            throw SlinkyError.invalidInput(
+                "\"\(name)\" is not a valid S3 bucket name",
+                hint: "use 3-63 lowercase letters, digits, hyphens and dots, starting and ending with a letter or digit")
+        }
+    }
 }

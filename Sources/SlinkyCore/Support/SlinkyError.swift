@@ -30,6 +30,8 @@ public enum SlinkyError: Error, Sendable, Equatable {
     case serviceUnavailable(what: String, detail: String, hint: String)
     case credentials(detail: String, hint: String)
     case locked(cluster: String, holderPID: Int32, since: String, command: String)
+    /// Another machine's (or directory's) run holds the cluster's lock in the state bucket.
+    case lockedRemotely(cluster: String, holder: String, heartbeat: String, staleAfterMinutes: Int)
     case commandFailed(CommandFailure)
     case precondition(String, hint: String)
     case fileWrite(path: String, reason: String)
@@ -42,7 +44,7 @@ public enum SlinkyError: Error, Sendable, Equatable {
         case .blueprint, .sshKey: .dataError
         case .toolMissing, .serviceUnavailable: .unavailable
         case .credentials: .noCredentials
-        case .locked: .locked
+        case .locked, .lockedRemotely: .locked
         case .interrupted(let signal): signal == 15 ? .terminated : .interrupted
         case .commandFailed, .precondition, .fileWrite, .stepFailed: .stepFailed
         }
@@ -59,6 +61,8 @@ public enum SlinkyError: Error, Sendable, Equatable {
         case .credentials(let detail, _): return "AWS credentials are not usable: \(detail)"
         case .locked(let cluster, let pid, let since, let command):
             return "another slinky run (PID \(pid), `\(command)`, started \(since)) is working on cluster \(cluster)"
+        case .lockedRemotely(let cluster, let holder, _, _):
+            return "cluster \(cluster) is locked in the state bucket by \(holder)"
         case .commandFailed(let failure): return failure.summary
         case .precondition(let what, _): return what
         case .fileWrite(let path, let reason): return "could not write \(path): \(reason)"
@@ -75,6 +79,8 @@ public enum SlinkyError: Error, Sendable, Equatable {
             return hint.isEmpty ? nil : hint
         case .locked(_, let pid, _, _):
             return "wait for it to finish, or stop it (kill -INT \(pid)) and run again"
+        case .lockedRemotely(_, _, let heartbeat, let minutes):
+            return "wait for that run to finish; if its machine is gone, the lock is taken over automatically once its last heartbeat (\(heartbeat)) is \(minutes) minutes old"
         case .commandFailed(let failure): return failure.hint
         case .fileWrite: return "check the directory's permissions and free space, then run again"
         case .interrupted, .stepFailed: return nil

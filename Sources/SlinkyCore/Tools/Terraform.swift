@@ -12,12 +12,20 @@ public struct Terraform: Sendable {
     public let cluster: String
     public let region: String
     public let profile: String?
+    /// Where terraform runs: the stack itself for local state, or a workspace that links to it and adds
+    /// the S3 backend override.
+    public let workingDirectory: String
+    /// Set when the state lives in a bucket.
+    public let remoteState: RemoteStateLocation?
 
     public init(
         runner: ProcessRunner, stackDirectory: String, dataDirectory: String, statePath: String,
-        blueprintPath: String, cluster: String, region: String, profile: String?
+        blueprintPath: String, cluster: String, region: String, profile: String?,
+        remoteState: RemoteStateLocation? = nil, workspace: String? = nil
     ) {
         self.runner = runner
+        self.remoteState = remoteState
+        self.workingDirectory = remoteState == nil ? stackDirectory : (workspace ?? stackDirectory)
         self.stackDirectory = stackDirectory
         self.dataDirectory = dataDirectory
         self.statePath = statePath
@@ -34,7 +42,7 @@ public struct Terraform: Sendable {
     }
 
     private func invocation(_ arguments: [String]) -> Invocation {
-        Invocation("terraform", ["-chdir=\(stackDirectory)"] + arguments, environment: environment)
+        Invocation("terraform", ["-chdir=\(workingDirectory)"] + arguments, environment: environment)
     }
 
     private var variables: [String] {
@@ -46,8 +54,24 @@ public struct Terraform: Sendable {
     static let lockTimeout = "-lock-timeout=10m"
 
     public var initialize: Invocation {
-        invocation(["init", "-input=false", "-no-color", "-backend-config=path=\(statePath)"])
+        if remoteState != nil {
+            // The bucket is the truth: a data directory set up for another backend or bucket is re-pointed,
+            // never migrated (moving state is `slinky state push`'s job).
+            return invocation(["init", "-input=false", "-no-color", "-reconfigure"])
+        }
+        return invocation(["init", "-input=false", "-no-color", "-backend-config=path=\(statePath)"])
     }
+
+    /// Copies the state of a data directory initialised for the local file into the bucket.
+    public var migrateToRemote: Invocation {
+        invocation(["init", "-input=false", "-no-color", "-migrate-state", "-force-copy"])
+    }
+
+    /// Where the state lives, as a user would look for it.
+    public var stateDescription: String { remoteState.map { "s3://\($0.bucket)/\($0.terraformStateKey)" } ?? statePath }
+
+    /// Whether there is state to read; a remote state is always asked, since only terraform can tell.
+    public var stateMayExist: Bool { remoteState != nil || FileManager.default.fileExists(atPath: statePath) }
 
     public func apply(target: String?) -> Invocation {
         invocation(["apply", "-input=false", "-no-color", "-auto-approve", Self.lockTimeout] + variables
@@ -119,7 +143,7 @@ public struct Terraform: Sendable {
 
     /// Addresses in the state; empty when nothing (or no state) exists.
     public func resources(log: StepLog) async throws -> [String] {
-        guard FileManager.default.fileExists(atPath: statePath) else { return [] }
+        guard stateMayExist else { return [] }
         let result = try await run(stateList, log: log)
         return result.standardOutput.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }

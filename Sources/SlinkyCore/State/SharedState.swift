@@ -1,0 +1,115 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One run's hold on a cluster whose state lives in a bucket: the remote lock, the journal mirror, the
+/// workspace terraform runs in. Opened after the local lock, closed before the summary is printed.
+public final class SharedState: Sendable {
+    public let location: RemoteStateLocation
+    public let objects: S3Objects
+    public let lock: RemoteRunLock
+    public let mirror: JournalMirror
+    private let heartbeat: Task<Void, Never>
+    /// The dead holder whose lock this run took over, for the run's notes.
+    public let tookOverFrom: RemoteLockHolder?
+
+    init(location: RemoteStateLocation, objects: S3Objects, lock: RemoteRunLock, mirror: JournalMirror,
+         heartbeat: Task<Void, Never>, tookOverFrom: RemoteLockHolder?) {
+        self.location = location
+        self.objects = objects
+        self.lock = lock
+        self.mirror = mirror
+        self.heartbeat = heartbeat
+        self.tookOverFrom = tookOverFrom
+    }
+
+    public static func objects(for location: RemoteStateLocation, runner: ProcessRunner, profile: String?) -> S3Objects {
+        S3Objects(aws: AWSCLI(runner: runner, region: location.bucketRegion, profile: profile), bucket: location.bucket, region: location.bucketRegion)
+    }
+
+    /// Locks the cluster in the bucket and makes this machine's folder a faithful cache of what the bucket
+    /// holds; updates `settings` with the location and, for a cleanup, the blueprint the cluster was built from.
+    public static func open(
+        settings: inout ClusterSettings, bucket: String, phase: Phase, runner: ProcessRunner,
+        interrupts: InterruptController, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws -> SharedState {
+        let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
+        let location = try await RemoteStateLocation.open(
+            bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment)
+        let objects = objects(for: location, runner: runner, profile: settings.profile)
+        let lock = RemoteRunLock(objects: objects, key: location.lockKey)
+        let tookOver = try await lock.acquire(cluster: settings.cluster, command: "slinky \(settings.command)")
+        do {
+            let marker = BackendMarker.read(stateDirectory: settings.stateDirectory)
+            try refuseUnpushedLocalState(settings: settings, marker: marker, bucket: bucket)
+            let remoteJournal = try await objects.get(location.journalKey)
+            if let remoteJournal {
+                _ = try JournalStore.decode(remoteJournal.data, source: objects.url(location.journalKey))
+                try AtomicFile.write(remoteJournal.data, to: settings.journalPath, permissions: 0o600)
+            } else if marker == nil {
+                // A journal left from a run whose state never reached this bucket belongs to another cluster.
+                try? FileManager.default.removeItem(atPath: settings.journalPath)
+            }
+            if phase == .cleanup, !settings.blueprintExplicit, let blueprint = try await objects.get(location.blueprintKey) {
+                try AtomicFile.write(blueprint.data, to: settings.sharedBlueprintPath, permissions: 0o600)
+                settings.blueprintPath = settings.sharedBlueprintPath
+            }
+            try BackendMarker(bucket: bucket, prefix: location.prefix, since: marker?.since ?? Date())
+                .write(stateDirectory: settings.stateDirectory)
+            try TerraformWorkspace.prepare(
+                stackDirectory: settings.stackDirectory, workspace: settings.terraformWorkspace,
+                backendOverride: location.terraformBackendOverride, dataDirectory: settings.terraformDataDirectory)
+            settings.remoteState = location
+            let mirror = JournalMirror(
+                objects: objects, location: location, journalETag: remoteJournal?.etag,
+                blueprintPath: phase == .install ? settings.blueprintPath : nil)
+            // Losing the lock means another run owns the cluster now: stop the way Ctrl-C stops, so
+            // terraform still saves its state.
+            let heartbeat = lock.keepAlive { interrupts.handle(signal: SIGTERM) }
+            return SharedState(location: location, objects: objects, lock: lock, mirror: mirror, heartbeat: heartbeat, tookOverFrom: tookOver)
+        } catch {
+            await lock.release()
+            throw error
+        }
+    }
+
+    /// A cluster whose terraform state is still a file on this machine must be moved, not shadowed by a new one.
+    static func refuseUnpushedLocalState(settings: ClusterSettings, marker: BackendMarker?, bucket: String) throws {
+        guard marker == nil else { return }
+        let localJournal = (try? JournalStore.load(path: settings.journalPath)) ?? nil
+        let hasLocalState = FileManager.default.fileExists(atPath: settings.terraformStatePath)
+        let hasHistory = localJournal.map { !$0.install.isEmpty || !$0.cleanup.isEmpty } ?? false
+        guard hasLocalState || hasHistory else { return }
+        if localJournal?.lastCommand == "cleanup", localJournal?.lastResult == "succeeded", !hasLocalState { return }
+        throw SlinkyError.precondition(
+            "cluster \(settings.cluster) keeps its state on this machine (\(settings.stateDirectory)), not in bucket \(bucket)",
+            hint: "move it there with `slinky state push --name \(settings.cluster) --state-bucket \(bucket)`, then run again")
+    }
+
+    /// Stops the heartbeat, uploads the final journal, releases the lock; says what went wrong, if anything.
+    public func close() async -> SlinkyError? {
+        heartbeat.cancel()
+        let outcome = await mirror.finish()
+        let lost = lock.wasLost
+        await lock.release()
+        if lost {
+            return .precondition(
+                "another run took over cluster \(location.cluster)'s lock in \(location.url) while this run worked, so this run stopped",
+                hint: "check `slinky status --name \(location.cluster)` before running again")
+        }
+        switch outcome {
+        case .synced: return nil
+        case .conflict:
+            return .precondition(
+                "the journal in \(objects.url(location.journalKey)) was changed by another run; this run's record was not written over it",
+                hint: "check `slinky status --name \(location.cluster)`, then run again")
+        case .failed(let reason):
+            return .precondition(
+                "could not save the journal to \(objects.url(location.journalKey)): \(reason)",
+                hint: "the cluster's terraform state is safe in the bucket; run again to resume once S3 answers")
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Testing
+
+/// A bucket in moto's S3 named for one test.
+struct StateBucket {
+    let name = "it-state-\(Sandbox.uniqueSuffix())"
+
+    func prefix(_ cluster: String) -> String { "slinky/123456789012/us-west-2/\(cluster)/" }
+
+    func object(_ key: String) async throws -> Data? {
+        let target = NSTemporaryDirectory() + "it-object-\(Sandbox.uniqueSuffix())"
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        let (status, _) = try await Runner.aws(["s3api", "get-object", "--bucket", name, "--key", key, target])
+        return status == 0 ? fileBytes(target) : nil
+    }
+
+    func keys(_ prefix: String) async throws -> [String] {
+        let (_, listing) = try await Runner.aws(["s3api", "list-objects-v2", "--bucket", name, "--prefix", prefix])
+        return (listing["Contents"] as? [[String: Any]] ?? []).compactMap { $0["Key"] as? String }
+    }
+}
+
+extension SandboxTests {
+    @Suite("Shared state in S3: locking across folders, status and cleanup from elsewhere, state push")
+    struct SharedState {
+        @Test("state init makes a versioned, encrypted, private bucket and can run again")
+        func stateInitIsIdempotent() async throws {
+            let bucket = StateBucket()
+            for _ in 0..<2 {
+                let result = try await Runner.slinky(["state", "init", "--state-bucket", bucket.name, "--output", "json"])
+                try #require(result.exitCode == 0, result.diagnostics)
+                #expect(result.events.first?["bucket"] as? String == bucket.name)
+            }
+            let (_, versioning) = try await Runner.aws(["s3api", "get-bucket-versioning", "--bucket", bucket.name])
+            #expect(versioning["Status"] as? String == "Enabled")
+            let (_, encryption) = try await Runner.aws(["s3api", "get-bucket-encryption", "--bucket", bucket.name])
+            #expect("\(encryption)".contains("AES256"))
+            let (_, block) = try await Runner.aws(["s3api", "get-public-access-block", "--bucket", bucket.name])
+            let settings = block["PublicAccessBlockConfiguration"] as? [String: Bool] ?? [:]
+            #expect(settings.count == 4 && settings.values.allSatisfy { $0 }, "public access block: \(settings)")
+            let (_, tags) = try await Runner.aws(["s3api", "get-bucket-tagging", "--bucket", bucket.name])
+            #expect("\(tags)".contains("managed-by"))
+        }
+
+        @Test("two folders install one cluster at once: one runs, the other is refused naming it; a fresh folder then reads status and cleans up with only name, region and bucket")
+        func sharedClusterFromTwoFolders() async throws {
+            let bucket = StateBucket()
+            let first = try Workspace(prefix: "shared")
+            let second = try Workspace(prefix: "shared2")
+            let fresh = NSTemporaryDirectory() + "slinky-it-fresh-\(Sandbox.uniqueSuffix())"
+            defer { first.remove(); second.remove(); try? FileManager.default.removeItem(atPath: fresh) }
+            let cluster = first.cluster
+            let repository = "it-\(Sandbox.uniqueSuffix())"
+            let initBucket = try await Runner.slinky(["state", "init", "--state-bucket", bucket.name])
+            try #require(initBucket.exitCode == 0, initBucket.diagnostics)
+
+            // A runner that died mid-run left its lock; its heartbeat is an hour old, so the next run takes over.
+            let staleHolder = #"{"command":"slinky install","heartbeatAt":"2026-01-01T00:00:00Z","host":"gone-ci-runner","pid":4242,"startedAt":"2026-01-01T00:00:00Z","user":"ci"}"#
+            let stalePath = first.root + "/stale-lock.json"
+            try staleHolder.write(toFile: stalePath, atomically: true, encoding: .utf8)
+            let (planted, _) = try await Runner.aws(["s3api", "put-object", "--bucket", bucket.name, "--key", bucket.prefix(cluster) + "run.lock", "--body", stalePath])
+            try #require(planted == 0)
+
+            func install(_ ws: Workspace) -> [String] {
+                ["install", "--name", cluster, "--blueprint", ws.blueprint, "--state-dir", ws.stateBase, "--output", "json",
+                 "--state-bucket", bucket.name, "--yes", "--dockerfile", ws.sandboxDockerfile, "--ssh-key", first.sshKey,
+                 "--repo-name", repository, "--tag", "v1"]
+            }
+            let (running, out, err) = try Runner.start(try #require(Sandbox.binary), install(first), currentDirectory: Sandbox.projectRoot)
+            // Wait until the first run holds the lock in the bucket (its own PID in the lock object).
+            let holding = try await waitUntil(timeout: 120) {
+                guard let data = try await bucket.object(bucket.prefix(cluster) + "run.lock") else { return false }
+                return String(decoding: data, as: UTF8.self).contains("\"pid\":\(running.processIdentifier)")
+            }
+            #expect(holding, "the first install never took the bucket lock")
+            let refused = try await Runner.slinky(install(second))
+            let firstResult = await Runner.finish(running, out, err)
+            try #require(firstResult.exitCode == 0, firstResult.diagnostics)
+
+            #expect(refused.exitCode == 75, refused.diagnostics)
+            #expect(refused.errorMessage.contains("locked in the state bucket by `slinky install`"), refused.diagnostics)
+            #expect(refused.errorMessage.contains("PID \(running.processIdentifier)"), refused.diagnostics)
+            #expect(firstResult.events.contains { (($0["message"] as? String) ?? "").contains("took over the bucket lock left by `slinky install` on gone-ci-runner") },
+                    "the stale lock was taken over with a note")
+
+            // The state is in the bucket, not in the folder; the lock is gone.
+            let keys = try await bucket.keys(bucket.prefix(cluster))
+            #expect(Set(keys.map { ($0 as NSString).lastPathComponent }) == ["terraform.tfstate", "journal.json", "blueprint.tfvars"], "\(keys)")
+            #expect(!FileManager.default.fileExists(atPath: "\(first.stateDirectory)/terraform/terraform.tfstate"))
+
+            // Every resource of the stack that takes tags names the cluster and slinky.
+            let state = try #require(try await bucket.object(bucket.prefix(cluster) + "terraform.tfstate"))
+            let untagged = try untaggedResources(state, cluster: cluster)
+            #expect(untagged.tagged > 10, "tagged resources: \(untagged.tagged)")
+            #expect(untagged.missing.isEmpty, "resources without slinky's tags: \(untagged.missing)")
+
+            // The folder that installed is gone; another, with only name, region and bucket, takes over.
+            first.remove()
+            let common = ["--name", cluster, "--region", "us-west-2", "--state-bucket", bucket.name, "--state-dir", fresh, "--output", "json"]
+            let status = try await Runner.slinky(["status"] + common)
+            #expect(status.exitCode == 0, status.diagnostics)
+            #expect(status.events.first?["installed"] as? Bool == true)
+            let recordLocation = (status.events.first?["location"] as? String) ?? ""
+            #expect(recordLocation.hasPrefix("s3://\(bucket.name)/"), "\(recordLocation)")
+
+            let list = try await Runner.slinky(["list"] + common)
+            #expect(list.exitCode == 0, list.diagnostics)
+            #expect(list.events.contains { $0["cluster"] as? String == cluster && $0["state"] as? String == "installed" }, list.diagnostics)
+
+            let cleanup = try await Runner.slinky(["cleanup", "--yes"] + common)
+            try #require(cleanup.exitCode == 0, cleanup.diagnostics)
+            #expect(cleanup.events.contains { (($0["message"] as? String) ?? "").contains("using the blueprint the cluster was built from") })
+            let (describeStatus, _) = try await Runner.aws(["eks", "describe-cluster", "--name", cluster])
+            #expect(describeStatus != 0, "the EKS cluster is gone")
+            #expect(try await bucket.object(bucket.prefix(cluster) + "run.lock") == nil, "the lock is released")
+
+            let after = try await Runner.slinky(["status"] + common)
+            #expect(after.exitCode == 3)
+            #expect(after.events.first?["phase"] as? String == "cleanup")
+        }
+
+        @Test("state push moves a local cluster into the bucket; terraform reads the moved state and later commands use the bucket by themselves")
+        func statePushRoundTrip() async throws {
+            let bucket = StateBucket()
+            let ws = try Workspace(prefix: "push")
+            defer { ws.remove() }
+            let repository = "it-\(Sandbox.uniqueSuffix())"
+            let initBucket = try await Runner.slinky(["state", "init", "--state-bucket", bucket.name])
+            try #require(initBucket.exitCode == 0, initBucket.diagnostics)
+            let install = try await Runner.slinky(ws.installArguments(repository: repository))
+            try #require(install.exitCode == 0, install.diagnostics)
+            let localState = "\(ws.stateDirectory)/terraform/terraform.tfstate"
+            let before = try stateSummary(try #require(fileBytes(localState)))
+
+            // Pointing the cluster at the bucket without moving it would start a second, empty state: refused.
+            let shadow = try await Runner.slinky(ws.installArguments(repository: repository) + ["--state-bucket", bucket.name])
+            #expect(shadow.exitCode == 1, shadow.diagnostics)
+            #expect(shadow.hint.contains("slinky state push"), shadow.diagnostics)
+            #expect(try await bucket.keys(bucket.prefix(ws.cluster)).isEmpty, "nothing was written to the bucket")
+
+            let push = try await Runner.slinky(["state", "push"] + ws.clusterArguments + ["--state-bucket", bucket.name])
+            try #require(push.exitCode == 0, push.diagnostics)
+            #expect(!FileManager.default.fileExists(atPath: localState), "the local state is moved aside")
+            let kept = try FileManager.default.contentsOfDirectory(atPath: "\(ws.stateDirectory)/terraform").filter { $0.hasPrefix("terraform.tfstate.pushed-") }
+            #expect(kept.count == 1, "the local copy is kept")
+            let remote = try stateSummary(try #require(try await bucket.object(bucket.prefix(ws.cluster) + "terraform.tfstate")))
+            #expect(remote.lineage == before.lineage)
+            #expect(remote.resources == before.resources)
+
+            // Terraform itself, through slinky's workspace, lists the same resources from the bucket.
+            let listed = try await Runner.run("/usr/bin/env", [
+                "terraform", "-chdir=\(ws.stateDirectory)/terraform/workspace", "state", "list",
+            ], environment: ["TF_DATA_DIR": "\(ws.stateDirectory)/terraform/data"])
+            #expect(listed.exitCode == 0, listed.diagnostics)
+            #expect(Set(listed.stdout.split(separator: "\n").map(String.init)) == before.resources)
+
+            // A second push is a no-op; status and cleanup find the bucket without being told.
+            let again = try await Runner.slinky(["state", "push"] + ws.clusterArguments + ["--state-bucket", bucket.name])
+            #expect(again.exitCode == 0, again.diagnostics)
+            let status = try await Runner.slinky(["status"] + ws.clusterArguments)
+            #expect(status.exitCode == 0, status.diagnostics)
+            let recordLocation = (status.events.first?["location"] as? String) ?? ""
+            #expect(recordLocation.hasPrefix("s3://\(bucket.name)/"), "\(recordLocation)")
+            let cleanup = try await Runner.slinky(["cleanup", "--yes"] + ws.clusterArguments)
+            #expect(cleanup.exitCode == 0, cleanup.diagnostics)
+            let emptied = try stateSummary(try #require(try await bucket.object(bucket.prefix(ws.cluster) + "terraform.tfstate")))
+            #expect(emptied.resources.isEmpty, "cleanup destroyed what the moved state held: \(emptied.resources)")
+        }
+    }
+}
+
+/// Resource addresses and lineage of a terraform state file.
+func stateSummary(_ data: Data) throws -> (lineage: String, resources: Set<String>) {
+    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    var addresses: Set<String> = []
+    for resource in object["resources"] as? [[String: Any]] ?? [] {
+        guard let type = resource["type"] as? String, let name = resource["name"] as? String else { continue }
+        let mode = resource["mode"] as? String == "data" ? "data." : ""
+        let module = (resource["module"] as? String).map { "\($0)." } ?? ""
+        for instance in resource["instances"] as? [[String: Any]] ?? [] {
+            var address = "\(module)\(mode)\(type).\(name)"
+            if let key = instance["index_key"] as? String { address += "[\"\(key)\"]" } else if let index = instance["index_key"] as? Int { address += "[\(index)]" }
+            addresses.insert(address)
+        }
+    }
+    return (object["lineage"] as? String ?? "", addresses)
+}
+
+/// Managed resources whose `tags_all` lacks slinky's two tags.
+func untaggedResources(_ data: Data, cluster: String) throws -> (tagged: Int, missing: [String]) {
+    let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    var tagged = 0
+    var missing: [String] = []
+    for resource in object["resources"] as? [[String: Any]] ?? [] where resource["mode"] as? String == "managed" {
+        for instance in resource["instances"] as? [[String: Any]] ?? [] {
+            guard let attributes = instance["attributes"] as? [String: Any], let tags = attributes["tags_all"] as? [String: String] else { continue }
+            if tags["slinky:cluster"] == cluster && tags["managed-by"] == "slinky" {
+                tagged += 1
+            } else {
+                missing.append("\(resource["module"] as? String ?? "").\(resource["type"] ?? "").\(resource["name"] ?? "")")
+            }
+        }
+    }
+    return (tagged, missing)
+}
