@@ -9,6 +9,9 @@
 #                                  and the data repository association fails
 #   create_oidc_provider  = false  every emulated cluster reports the same OIDC
 #                                  issuer, so a second cluster would collide
+#   tag_eks_created_resources = false  the emulated cluster reports no security
+#                                  group of its own and its node group's Auto
+#                                  Scaling group does not exist
 #   aws_max_retries       = 2      unimplemented calls fail fast instead of
 #                                  being retried for minutes
 # The Kubernetes layer cannot run against the emulator at all.
@@ -56,6 +59,10 @@ enable_access_entries = false
 # The emulator reports the same OIDC issuer for every cluster, so two sandbox clusters side by side
 # would both create one provider for it.
 create_oidc_provider = false
+
+# The emulated cluster has no security group of its own and its node group no real Auto Scaling
+# group, so there is nothing to tag.
+tag_eks_created_resources = false
 
 aws_max_retries = 2
 

@@ -25,7 +25,12 @@ module "eks" {
   node_min_size       = var.system_node_min_size
   node_max_size       = var.system_node_max_size
   node_disk_size      = var.system_node_disk_size
-  instance_tags       = local.default_tags
+
+  # What default_tags cannot reach: instances, volumes and interfaces of the
+  # system nodes, the resources EKS makes itself, and what the VPC CNI and
+  # EBS CSI add-ons create.
+  tags                      = local.default_tags
+  tag_eks_created_resources = var.tag_eks_created_resources
 
   enable_access_entries = var.enable_access_entries
   create_oidc_provider  = var.create_oidc_provider

@@ -186,9 +186,20 @@ variable "aws_max_retries" {
 }
 
 variable "tags" {
-  description = "Extra tags for every resource (the slinky:cluster and managed-by tags are always added)."
+  description = "Extra tags for every resource, including what the cluster's controllers create later (the slinky:cluster and managed-by tags are always added)."
   type        = map(string)
   default     = {}
+
+  validation {
+    # The tags also reach the controllers: the load balancer controller and the
+    # FSx CSI driver take them as one "key=value,key=value" argument (the FSx
+    # driver cuts a value at its first '='), and Karpenter, the EBS CSI driver
+    # and the VPC CNI refuse keys of their own namespaces.
+    condition = alltrue([
+      for k, v in var.tags : !can(regex("[,=]", "${k}${v}")) && !can(regex("^(aws:|eks:|kubernetes\\.io/|karpenter\\.|ebs\\.csi\\.aws\\.com/|k8s\\.amazonaws\\.com)", k))
+    ])
+    error_message = "Tag keys and values must not contain ',' or '=', and keys must not start with a prefix AWS or the controllers reserve (aws:, eks:, kubernetes.io/, karpenter., ebs.csi.aws.com/, k8s.amazonaws.com)."
+  }
 }
 
 # ---------------------------------------------------------------------------
@@ -247,6 +258,12 @@ variable "enable_eks_addons" {
 
 variable "create_oidc_provider" {
   description = "Create the cluster's IAM OIDC provider (IRSA). Off only where every cluster reports the same issuer (local emulator), so a second cluster beside the first would collide on it; trust policies then name the provider by its ARN."
+  type        = bool
+  default     = true
+}
+
+variable "tag_eks_created_resources" {
+  description = "Tag what EKS creates itself (the cluster security group, the system node group's Auto Scaling group) with the stack's tags. Off only where those resources do not really exist (local emulator)."
   type        = bool
   default     = true
 }

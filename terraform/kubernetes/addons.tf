@@ -82,6 +82,8 @@ resource "helm_release" "aws_load_balancer_controller" {
     region       = var.region
     vpcId        = local.aws.vpc_id
     nodeSelector = local.system_node_selector
+    # On every load balancer, target group and security group it creates.
+    defaultTags = local.default_tags
     serviceAccount = {
       name        = "aws-load-balancer-controller"
       annotations = { "eks.amazonaws.com/role-arn" = local.aws.lb_controller_role_arn }
@@ -163,6 +165,9 @@ resource "helm_release" "aws_fsx_csi_driver" {
   values = [yamlencode({
     controller = {
       nodeSelector = local.system_node_selector
+      # On file systems it provisions dynamically (a StorageClass of
+      # fsx.csi.aws.com); the /fsx file system is the AWS layer's.
+      extraTags = local.default_tags
       serviceAccount = {
         name        = "fsx-csi-controller-sa"
         annotations = { "eks.amazonaws.com/role-arn" = local.aws.fsx_csi_driver_role_arn }

@@ -15,6 +15,7 @@ module "slurm_values" {
   source = "./modules/slurm_values"
 
   name             = var.name
+  tags             = local.default_tags
   namespace        = local.slurm_namespace
   image_repository = var.image_repository
   image_tag        = var.image_tag
@@ -42,6 +43,9 @@ resource "helm_release" "slinky_aws" {
 
   values = [yamlencode({
     clusterName = local.aws.cluster_name
+    # The EC2NodeClass's tags: GPU instances, their volumes, network
+    # interfaces, launch templates and instance profiles.
+    tags = local.default_tags
     karpenter = {
       enabled            = var.enable_karpenter
       nodeRole           = coalesce(local.aws.karpenter_node_role_name, "none")

@@ -44,7 +44,8 @@ variable "gres" {
 }
 
 # Chart versions, pinned together. Slinky 0.4.1 (operator, CRDs and cluster
-# chart must match) runs Slurm 25.05.
+# chart must match) runs Slurm 25.05. The FSx CSI chart takes controller
+# extraTags from 1.12.1 on.
 variable "chart_versions" {
   description = "Pinned chart versions."
   type        = map(string)
@@ -55,7 +56,7 @@ variable "chart_versions" {
     karpenter                    = "1.5.0"
     nvidia_device_plugin         = "0.17.1"
     aws_efa_k8s_device_plugin    = "v0.5.7"
-    aws_fsx_csi_driver           = "1.11.0"
+    aws_fsx_csi_driver           = "1.12.1"
     kube_prometheus_stack        = "72.6.2"
   }
 }

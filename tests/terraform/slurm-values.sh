@@ -2,8 +2,10 @@
 # Renders the Slurm cluster's chart values and login service offline, through
 # terraform/kubernetes/modules/slurm_values (no provider), and checks that the
 # slurmd image, the login key and the login CIDR land where the Slinky chart
-# and the load balancer controller read them, and that 0.0.0.0/0 is refused
-# unless allow_open_login is set. One line per check, then "N passed, M failed".
+# and the load balancer controller read them, that the login load balancer
+# carries the cluster's tags, that 0.0.0.0/0 is refused unless
+# allow_open_login is set, and that a tag the controller could not parse is
+# refused. One line per check, then "N passed, M failed".
 #   tests/terraform/slurm-values.sh
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -28,7 +30,7 @@ RC
 export TF_CLI_CONFIG_FILE="$tmp/terraformrc"
 export TF_DATA_DIR="$tmp/data"
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
-unset TF_VAR_image_repository TF_VAR_image_tag TF_VAR_ssh_key TF_VAR_login_allow_cidr TF_VAR_allow_open_login
+unset TF_VAR_image_repository TF_VAR_image_tag TF_VAR_ssh_key TF_VAR_login_allow_cidr TF_VAR_allow_open_login TF_VAR_tags
 
 image_repository="111122223333.dkr.ecr.us-west-2.amazonaws.com/slurm-on-eks/slurmd"
 image_tag="25.05-test"
@@ -150,6 +152,9 @@ check("login service: NLB internet-facing, IP targets, health check on 22, clien
 check("login service: port 22 to the login pods",
       lambda: expect([svc["spec"]["ports"][0]["port"], svc["spec"]["ports"][0]["targetPort"],
                       svc["spec"]["selector"]], [22, 22, {"loginset.slinky.slurm.net/name": "slurm-login-slinky"}]))
+check("login service: its load balancer, target group and security groups get the cluster's tags, slinky's own unchangeable",
+      lambda: expect(dict(kv.split("=", 1) for kv in ann()[p + "additional-resource-tags"].split(",")),
+                     {"slinky:cluster": "slurm-test", "managed-by": "slinky", "environment": "test"}))
 check("nothing rendered is open to 0.0.0.0/0",
       lambda: True if "0.0.0.0/0" not in yaml.safe_dump(v) + yaml.safe_dump(svc) else "0.0.0.0/0 found")
 PY
@@ -190,6 +195,16 @@ elif grep -q "valid CIDR" "$tmp/bad.log"; then
 else
     fail "login_allow_cidr without a prefix length is refused (failed for another reason)"
     sed 's/^/     /' "$tmp/bad.log"
+fi
+
+# The load balancer controller reads the tags as "key=value,key=value".
+if apply badtag -var "login_allow_cidr=$cidr" -var 'tags={team = "a,b"}' >"$tmp/badtag.log" 2>&1; then
+    fail "a tag value with ',' is refused (apply succeeded)"
+elif tr -s ' \n' ' ' <"$tmp/badtag.log" | grep -q "must not contain"; then
+    ok "a tag value with ',' is refused"
+else
+    fail "a tag value with ',' is refused (failed for another reason)"
+    sed 's/^/     /' "$tmp/badtag.log"
 fi
 
 finish

@@ -35,10 +35,20 @@ variable "image_digest" {
   default = ""
 }
 
+# A blueprint's extra tags; the one trying to replace a slinky tag must lose.
+variable "tags" {
+  type = map(string)
+  default = {
+    environment  = "test"
+    "managed-by" = "someone-else"
+  }
+}
+
 module "slurm_values" {
   source = "../../../terraform/kubernetes/modules/slurm_values"
 
   name             = "slurm-test"
+  tags             = var.tags
   namespace        = "slurm"
   image_repository = var.image_repository
   image_tag        = var.image_tag

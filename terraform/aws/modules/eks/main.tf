@@ -201,6 +201,17 @@ resource "aws_eks_cluster" "this" {
   ]
 }
 
+# EKS makes a security group of its own for the cluster (control plane
+# interfaces and managed nodes). Tags on the cluster do not propagate to it,
+# nor does the provider's default_tags reach it, so each tag is set here.
+resource "aws_ec2_tag" "cluster_security_group" {
+  for_each = var.tag_eks_created_resources ? var.tags : {}
+
+  resource_id = aws_eks_cluster.this.vpc_config[0].cluster_security_group_id
+  key         = each.key
+  value       = each.value
+}
+
 # IAM trusts the cluster's service account tokens (IRSA). AWS no longer
 # checks the thumbprint for EKS issuers; the value is the root CA of the
 # issuer's certificate chain and only satisfies the API's shape.
@@ -280,7 +291,7 @@ resource "aws_launch_template" "system" {
 
     content {
       resource_type = tag_specifications.value
-      tags          = merge(var.instance_tags, { Name = "${var.name}-system" })
+      tags          = merge(var.tags, { Name = "${var.name}-system" })
     }
   }
 
@@ -332,6 +343,21 @@ resource "aws_eks_node_group" "system" {
   ]
 }
 
+# The Auto Scaling group behind the node group is made by EKS, which does not
+# pass the node group's tags on to it. The instances it launches are tagged
+# by the launch template already, so nothing propagates at launch.
+resource "aws_autoscaling_group_tag" "system" {
+  for_each = var.tag_eks_created_resources ? var.tags : {}
+
+  autoscaling_group_name = aws_eks_node_group.system.resources[0].autoscaling_groups[0].name
+
+  tag {
+    key                 = each.key
+    value               = each.value
+    propagate_at_launch = false
+  }
+}
+
 # --- add-ons ------------------------------------------------------------------
 # The networking add-ons come before the nodes so nodes turn Ready at once;
 # the rest need running nodes.
@@ -344,6 +370,18 @@ locals {
   addon_roles = {
     "aws-ebs-csi-driver" = aws_iam_role.ebs_csi.arn
   }
+
+  # The add-ons that create AWS resources tag them with the stack's tags: the
+  # VPC CNI the network interfaces it attaches to nodes (beyond the primary
+  # one), the EBS CSI driver the volumes and snapshots of persistent volumes.
+  addon_configuration = {
+    "vpc-cni" = jsonencode({
+      env = { ADDITIONAL_ENI_TAGS = jsonencode(var.tags) }
+    })
+    "aws-ebs-csi-driver" = jsonencode({
+      controller = { extraVolumeTags = var.tags }
+    })
+  }
 }
 
 resource "aws_eks_addon" "before_nodes" {
@@ -354,6 +392,7 @@ resource "aws_eks_addon" "before_nodes" {
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
   service_account_role_arn    = lookup(local.addon_roles, each.value, null)
+  configuration_values        = lookup(local.addon_configuration, each.value, null)
 
   timeouts {
     create = "30m"
@@ -370,6 +409,7 @@ resource "aws_eks_addon" "after_nodes" {
   resolve_conflicts_on_create = "OVERWRITE"
   resolve_conflicts_on_update = "OVERWRITE"
   service_account_role_arn    = lookup(local.addon_roles, each.value, null)
+  configuration_values        = lookup(local.addon_configuration, each.value, null)
 
   timeouts {
     create = "30m"

@@ -80,8 +80,14 @@ variable "addons" {
   type        = map(bool)
 }
 
-variable "instance_tags" {
-  description = "Tags given to the instances and volumes launched from the node launch template."
+variable "tags" {
+  description = "The stack's tags, for what the provider's default_tags do not reach: instances, volumes and interfaces launched from the node launch template, the cluster security group and Auto Scaling group EKS makes, and what the vpc-cni and EBS CSI add-ons create."
   type        = map(string)
   default     = {}
+}
+
+variable "tag_eks_created_resources" {
+  description = "Tag the cluster security group and the node group's Auto Scaling group, which EKS creates itself."
+  type        = bool
+  default     = true
 }

@@ -4,6 +4,14 @@
 # (tests/terraform/slurm-values.sh).
 
 locals {
+  # The same tags as every other AWS resource of the cluster; the controller
+  # also has them as its default tags, this keeps them on the login NLB even
+  # if it is installed without.
+  resource_tags = merge(var.tags, {
+    "slinky:cluster" = var.name
+    "managed-by"     = "slinky"
+  })
+
   fsx_mounted = var.fsx_claim_name != null
 
   fsx_volume = local.fsx_mounted ? [{
@@ -116,7 +124,7 @@ locals {
       "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"                     = "ip"
       "service.beta.kubernetes.io/aws-load-balancer-healthcheck-port"                    = "22"
       "service.beta.kubernetes.io/aws-load-balancer-target-group-attributes"             = "preserve_client_ip.enabled=true"
-      "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags"            = "slinky:cluster=${var.name},managed-by=slinky"
+      "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags"            = join(",", [for k, v in local.resource_tags : "${k}=${v}"])
       "service.beta.kubernetes.io/aws-load-balancer-manage-backend-security-group-rules" = "true"
     }
     labels = {

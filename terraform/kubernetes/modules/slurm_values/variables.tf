@@ -7,6 +7,21 @@ variable "name" {
   type        = string
 }
 
+variable "tags" {
+  description = "The stack's tags, put on the login load balancer and its target group and security groups (slinky:cluster and managed-by are always added)."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    # Same rule as the blueprint's tags: the annotation is one
+    # "key=value,key=value" string.
+    condition = alltrue([
+      for k, v in var.tags : !can(regex("[,=]", "${k}${v}")) && !can(regex("^(aws:|eks:|kubernetes\\.io/|karpenter\\.|ebs\\.csi\\.aws\\.com/|k8s\\.amazonaws\\.com)", k))
+    ])
+    error_message = "Tag keys and values must not contain ',' or '=', and keys must not start with a prefix AWS or the controllers reserve (aws:, eks:, kubernetes.io/, karpenter., ebs.csi.aws.com/, k8s.amazonaws.com)."
+  }
+}
+
 variable "namespace" {
   description = "Namespace of the Slurm cluster (and of the login service)."
   type        = string
