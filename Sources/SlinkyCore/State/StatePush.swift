@@ -3,8 +3,8 @@ import Foundation
 /// `slinky state push`: moves one cluster's state from this machine into a bucket, losing nothing.
 ///
 /// Terraform moves its own state (`init -migrate-state`), so the copy is what terraform itself reads; the
-/// push then checks that the bucket's state lists the same resources with the same lineage and serial before
-/// the local file is renamed aside (kept, never deleted).
+/// push then checks that the bucket's state lists the same resources with the same ids before the local
+/// file is renamed aside (kept, never deleted).
 public struct StatePush: Sendable {
     public let settings: ClusterSettings
     public let bucket: String
@@ -76,7 +76,7 @@ public struct StatePush: Sendable {
             try AtomicFile.makeDirectory(settings.terraformDataDirectory, permissions: 0o700)
             try await local.run(local.initialize, log: log)
             let before = Set(try await local.resources(log: log))
-            let localFile = try Self.stateHeader(FileManager.default.contents(atPath: settings.terraformStatePath))
+            let localIdentities = try Self.identities(FileManager.default.contents(atPath: settings.terraformStatePath))
 
             try TerraformWorkspace.prepare(
                 stackDirectory: settings.stackDirectory, workspace: settings.terraformWorkspace,
@@ -85,15 +85,15 @@ public struct StatePush: Sendable {
             let remote = ClusterEnvironment(settings: settings, runner: runner).terraform
             try await remote.run(remote.migrateToRemote, log: log)
             let after = Set(try await remote.resources(log: log))
-            let remoteFile = try Self.stateHeader(try await objects.get(location.terraformStateKey)?.data)
-            guard after == before, remoteFile.lineage == localFile.lineage, remoteFile.serial >= localFile.serial else {
+            let remoteIdentities = try Self.identities(try await objects.get(location.terraformStateKey)?.data)
+            guard after == before, remoteIdentities == localIdentities else {
                 throw SlinkyError.precondition(
                     "the state terraform copied to \(objects.url(location.terraformStateKey)) does not match the local one (\(before.count) resources here, \(after.count) there); the local file is untouched",
                     hint: "look at \(log.path), then delete the copy in the bucket and push again")
             }
             let aside = settings.terraformStatePath + ".pushed-" + Session.stamp.string(from: Date())
             try FileManager.default.moveItem(atPath: settings.terraformStatePath, toPath: aside)
-            lines.append("terraform state (\(after.count) resources, serial \(remoteFile.serial)) moved to \(objects.url(location.terraformStateKey)); the local copy is kept as \(aside)")
+            lines.append("terraform state (\(after.count) resources, every id the same) moved to \(objects.url(location.terraformStateKey)); the local copy is kept as \(aside)")
         }
         if let localJournal {
             try await objects.put(location.journalKey, try JournalStore.encoder.encode(localJournal), condition: .absent)
@@ -108,13 +108,22 @@ public struct StatePush: Sendable {
         return lines
     }
 
-    struct StateHeader { var lineage: String; var serial: Int }
-
-    static func stateHeader(_ data: Data?) throws -> StateHeader {
-        guard let data, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-            let lineage = object["lineage"] as? String, let serial = object["serial"] as? Int else {
+    /// Resource instance address → its id: what must survive a move. Terraform gives the copy a new lineage,
+    /// so the lineage cannot be compared.
+    static func identities(_ data: Data?) throws -> [String: String] {
+        guard let data, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], object["version"] != nil else {
             throw SlinkyError.precondition("a terraform state file could not be read as terraform state", hint: "")
         }
-        return StateHeader(lineage: lineage, serial: serial)
+        var identities: [String: String] = [:]
+        for resource in object["resources"] as? [[String: Any]] ?? [] {
+            let address = [resource["module"] as? String, resource["mode"] as? String, resource["type"] as? String, resource["name"] as? String]
+                .compactMap { $0 }.joined(separator: ".")
+            for (position, instance) in (resource["instances"] as? [[String: Any]] ?? []).enumerated() {
+                let key = instance["index_key"].map { "[\($0)]" } ?? (position == 0 ? "" : "[#\(position)]")
+                let attributes = instance["attributes"] as? [String: Any] ?? [:]
+                identities[address + key] = (attributes["id"] as? String) ?? (attributes["arn"] as? String) ?? ""
+            }
+        }
+        return identities
     }
 }

@@ -143,6 +143,7 @@ public struct SweepStep: PipelineStep {
             aws.invocation(["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=<vpc>", "Name=status,Values=available"]).commandLine,
             aws.invocation(["ec2", "describe-instances", "--filters", "Name=tag:\(env.ownershipTag),Values=owned"]).commandLine + "   # terminate, wait",
             aws.invocation(["ec2", "describe-volumes", "--filters", "Name=tag:\(env.ownershipTag),Values=owned", "Name=status,Values=available"]).commandLine,
+            "(the same two for tag \(ClusterEnvironment.clusterTagKey)=\(env.settings.cluster))",
         ]
     }
 
@@ -255,6 +256,8 @@ extension ClusterEnvironment {
     var controllerTagKey: String { "elbv2.k8s.aws/cluster" }
     /// The tag Karpenter's instances and the EBS CSI driver's volumes carry.
     var ownershipTag: String { "kubernetes.io/cluster/\(settings.cluster)" }
+    /// The tag the stack puts on everything, and hands to the controllers for what they create.
+    static let clusterTagKey = "slinky:cluster"
 
     func vpcID(_ context: StepContext) async -> String? {
         if let outputs = try? await terraform.outputs(log: context.log), let vpc = outputs["vpc_id"] { return vpc }
@@ -291,15 +294,21 @@ extension ClusterEnvironment {
         let sgs = try await aws.json(
             ["ec2", "describe-security-groups", "--filters", "Name=tag:\(controllerTagKey),Values=\(settings.cluster)"], log: context.log)
         found.securityGroups = (sgs["SecurityGroups"] as? [[String: Any]] ?? []).compactMap { $0["GroupId"] as? String }
-        let instances = try await aws.json(
-            ["ec2", "describe-instances", "--filters", "Name=tag:\(ownershipTag),Values=owned",
-             "Name=instance-state-name,Values=pending,running,stopping,stopped"], log: context.log)
-        found.instances = (instances["Reservations"] as? [[String: Any]] ?? [])
-            .flatMap { $0["Instances"] as? [[String: Any]] ?? [] }.compactMap { $0["InstanceId"] as? String }
-        let volumes = try await aws.json(
-            ["ec2", "describe-volumes", "--filters", "Name=tag:\(ownershipTag),Values=owned", "Name=status,Values=available"],
-            log: context.log)
-        found.volumes = (volumes["Volumes"] as? [[String: Any]] ?? []).compactMap { $0["VolumeId"] as? String }
+        // Karpenter and the EBS CSI driver mark what they make with the ownership tag only when told the
+        // cluster's name; the stack also gives them slinky's own tag, so either finds a leftover.
+        for (key, value) in [(ownershipTag, "owned"), (Self.clusterTagKey, settings.cluster)] {
+            let instances = try await aws.json(
+                ["ec2", "describe-instances", "--filters", "Name=tag:\(key),Values=\(value)",
+                 "Name=instance-state-name,Values=pending,running,stopping,stopped"], log: context.log)
+            found.instances += (instances["Reservations"] as? [[String: Any]] ?? [])
+                .flatMap { $0["Instances"] as? [[String: Any]] ?? [] }.compactMap { $0["InstanceId"] as? String }
+                .filter { !found.instances.contains($0) }
+            let volumes = try await aws.json(
+                ["ec2", "describe-volumes", "--filters", "Name=tag:\(key),Values=\(value)", "Name=status,Values=available"],
+                log: context.log)
+            found.volumes += (volumes["Volumes"] as? [[String: Any]] ?? []).compactMap { $0["VolumeId"] as? String }
+                .filter { !found.volumes.contains($0) }
+        }
         if let vpc = await vpcID(context) {
             let enis = try await aws.json(
                 ["ec2", "describe-network-interfaces", "--filters", "Name=vpc-id,Values=\(vpc)", "Name=status,Values=available"],
