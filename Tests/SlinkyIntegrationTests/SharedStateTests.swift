@@ -130,6 +130,90 @@ extension SandboxTests {
             #expect(after.events.first?["phase"] as? String == "cleanup")
         }
 
+        @Test("an install that failed in one folder is resumed from another: done steps stay done, terraform continues")
+        func installResumesFromAnotherFolder() async throws {
+            let bucket = StateBucket()
+            let first = try Workspace(prefix: "resume")
+            let second = NSTemporaryDirectory() + "slinky-it-resume2-\(Sandbox.uniqueSuffix())"
+            try FileManager.default.createDirectory(atPath: second, withIntermediateDirectories: true)
+            defer { first.remove(); try? FileManager.default.removeItem(atPath: second) }
+            let initBucket = try await Runner.slinky(["state", "init", "--state-bucket", bucket.name])
+            try #require(initBucket.exitCode == 0, initBucket.diagnostics)
+            let repository = "it-\(Sandbox.uniqueSuffix())"
+
+            // The first machine's blueprint has a value terraform rejects in the first targeted apply.
+            let good = try String(contentsOfFile: first.blueprint, encoding: .utf8)
+            try (good + "\nvpc_cidr = \"10.0.0.0/33\"\n").write(toFile: first.blueprint, atomically: true, encoding: .utf8)
+            let failed = try await Runner.slinky(first.installArguments(repository: repository) + ["--state-bucket", bucket.name])
+            #expect(failed.exitCode == 1, failed.diagnostics)
+            #expect(failed.outcomes["terraform-vpc"] == "failed", failed.diagnostics)
+            #expect(failed.outcomes["image"] == "done")
+
+            // The second machine: its own checkout of the (fixed) blueprint, its own key, nothing local.
+            let blueprint = "\(second)/blueprint.tfvars"
+            try good.write(toFile: blueprint, atomically: true, encoding: .utf8)
+            let common = ["--name", first.cluster, "--region", "us-west-2", "--state-bucket", bucket.name, "--state-dir", "\(second)/state", "--output", "json"]
+            let resumed = try await Runner.slinky(["install", "--yes", "--blueprint", blueprint, "--ssh-key", "\(second)/key",
+                                                  "--dockerfile", first.sandboxDockerfile, "--repo-name", repository, "--tag", "v1"] + common)
+            try #require(resumed.exitCode == 0, resumed.diagnostics)
+            #expect(resumed.outcomes["ecr-repository"] == "up-to-date", "\(resumed.outcomes)")
+            #expect(resumed.outcomes["image"] == "up-to-date", "the image the first machine pushed is not rebuilt: \(resumed.outcomes)")
+            #expect(resumed.outcomes["terraform-vpc"] == "done")
+            #expect(resumed.outcomes["terraform-apply"] == "done")
+
+            let cleanup = try await Runner.slinky(["cleanup", "--yes"] + common)
+            #expect(cleanup.exitCode == 0, cleanup.diagnostics)
+        }
+
+        @Test("a shared-state run stopped by Ctrl-C still saves its journal to the bucket and releases the lock; one whose journal another run wrote over stops and leaves that record alone")
+        func stoppingASharedRun() async throws {
+            let bucket = StateBucket()
+            let ws = try Workspace(prefix: "stop")
+            defer { ws.remove() }
+            let initBucket = try await Runner.slinky(["state", "init", "--state-bucket", bucket.name])
+            try #require(initBucket.exitCode == 0, initBucket.diagnostics)
+            let binary = try #require(Sandbox.binary)
+            let arguments = ws.installArguments(repository: "it-\(Sandbox.uniqueSuffix())") + ["--state-bucket", bucket.name]
+            let journalKey = bucket.prefix(ws.cluster) + "journal.json"
+            let lockKey = bucket.prefix(ws.cluster) + "run.lock"
+            func remoteJournal() async throws -> [String: Any]? {
+                guard let data = try await bucket.object(journalKey) else { return nil }
+                return try JSONSerialization.jsonObject(with: data) as? [String: Any]
+            }
+
+            // Ctrl-C during terraform: the bucket ends with the interrupted record, and no lock.
+            let (first, firstOut, firstErr) = try Runner.start(binary, arguments, currentDirectory: Sandbox.projectRoot)
+            let reachedVPC = try await waitUntil(timeout: 300) { ws.stepState("install", "terraform-vpc") == "running" }
+            try #require(reachedVPC, "the install should reach the VPC apply")
+            try await Task.sleep(for: .seconds(2))
+            kill(first.processIdentifier, SIGINT)
+            let interrupted = await Runner.finish(first, firstOut, firstErr)
+            #expect(interrupted.exitCode == 130, interrupted.diagnostics)
+            let afterStop = try await remoteJournal()
+            #expect(afterStop?["lastResult"] as? String == "interrupted")
+            #expect(((afterStop?["install"] as? [String: Any])?["terraform-vpc"] as? [String: Any])?["state"] as? String == "interrupted")
+            #expect(try await bucket.object(lockKey) == nil, "the lock is released after Ctrl-C")
+
+            // Another run writes the journal while this one works: this one stops without writing over it.
+            let (second, secondOut, secondErr) = try Runner.start(binary, arguments, currentDirectory: Sandbox.projectRoot)
+            let running = try await waitUntil(timeout: 120) { try await remoteJournal()?["lastResult"] as? String == "running" }
+            #expect(running, "the second run never recorded itself in the bucket")
+            let intruder = #"{"version":1,"cluster":"\#(ws.cluster)","install":{},"cleanup":{},"lastCommand":"install","lastResult":"written-by-another-run"}"#
+            let intruderPath = ws.root + "/intruder.json"
+            try intruder.write(toFile: intruderPath, atomically: true, encoding: .utf8)
+            let (written, _) = try await Runner.aws(["s3api", "put-object", "--bucket", bucket.name, "--key", journalKey, "--body", intruderPath])
+            try #require(written == 0)
+            let result = await Runner.finish(second, secondOut, secondErr)
+            #expect(result.exitCode == 1, result.diagnostics)
+            #expect(result.errorMessage.contains("was changed by another run"), result.diagnostics)
+            #expect(try await remoteJournal()?["lastResult"] as? String == "written-by-another-run", "the other run's record is kept")
+            #expect(try await bucket.object(lockKey) == nil, "the lock is released")
+
+            // What terraform created before the stops is in the bucket's state, so a cleanup removes it.
+            let cleanup = try await Runner.slinky(["cleanup", "--yes"] + ws.clusterArguments + ["--state-bucket", bucket.name])
+            #expect(cleanup.exitCode == 0, cleanup.diagnostics)
+        }
+
         @Test("state push moves a local cluster into the bucket; terraform reads the moved state and later commands use the bucket by themselves")
         func statePushRoundTrip() async throws {
             let bucket = StateBucket()

@@ -44,9 +44,10 @@ public struct Session: Sendable {
             var next = next
             if let shared {
                 // The bucket must hold the final journal before the run reports anything.
-                if let closing = await shared.close() {
-                    if error == nil || shared.lock.wasLost { error = closing; failedStep = nil; next = [] }
-                    else { events.emit(.note(closing.message)) }
+                let (closing, ownershipLost) = await shared.close()
+                if let closing {
+                    if error == nil || ownershipLost { error = closing; failedStep = nil; next = [] }
+                    else { events.emit(.warning(closing.message)) }
                 }
             }
             let status = error?.exitStatus ?? .success

@@ -29,6 +29,12 @@ public struct ProcessRunner: Sendable {
         self.baseEnvironment = baseEnvironment
     }
 
+    /// The same runner for calls that must finish even after Ctrl-C: short bookkeeping (saving the journal
+    /// to the bucket, releasing its lock) that turns a stop into a clean one rather than one to clear up.
+    public var ignoringInterrupts: ProcessRunner {
+        ProcessRunner(redactor: redactor, interrupts: InterruptController(onNotice: { _ in }), baseEnvironment: baseEnvironment)
+    }
+
     /// The inherited environment plus slinky's settings and the invocation's own.
     func childEnvironment(_ invocation: Invocation) -> [Environment.Key: String?] {
         var overrides: [Environment.Key: String?] = [:]

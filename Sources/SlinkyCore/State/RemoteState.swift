@@ -285,7 +285,11 @@ public final class JournalMirror: Sendable {
     private let continuation: AsyncStream<Data>.Continuation
     private let worker: Task<Outcome, Never>
 
-    public init(objects: S3Objects, location: RemoteStateLocation, journalETag: String?, blueprintPath: String?) {
+    /// `onConflict` runs once, from the uploader, when another run wrote the journal: this run no longer owns it.
+    public init(
+        objects: S3Objects, location: RemoteStateLocation, journalETag: String?, blueprintPath: String?,
+        onConflict: @escaping @Sendable () -> Void = {}
+    ) {
         let (stream, continuation) = AsyncStream.makeStream(of: Data.self, bufferingPolicy: .bufferingNewest(1))
         self.continuation = continuation
         worker = Task {
@@ -311,7 +315,10 @@ public final class JournalMirror: Sendable {
             }
             for await data in stream {
                 pending = data
-                if let outcome = await upload(data) { return outcome }
+                if let outcome = await upload(data) {
+                    onConflict()
+                    return outcome
+                }
                 if lastError == nil { pending = nil }
             }
             // The stream is finished: retry a last upload that failed, so the bucket ends with the final journal.

@@ -27,7 +27,11 @@ public final class SharedState: Sendable {
     }
 
     public static func objects(for location: RemoteStateLocation, runner: ProcessRunner, profile: String?) -> S3Objects {
-        S3Objects(aws: AWSCLI(runner: runner, region: location.bucketRegion, profile: profile), bucket: location.bucket, region: location.bucketRegion)
+        // Bucket calls are short and finish what a stop needs (final journal, lock release), so Ctrl-C
+        // waits for them instead of cutting them off.
+        S3Objects(
+            aws: AWSCLI(runner: runner.ignoringInterrupts, region: location.bucketRegion, profile: profile),
+            bucket: location.bucket, region: location.bucketRegion)
     }
 
     /// Locks the cluster in the bucket and makes this machine's folder a faithful cache of what the bucket
@@ -63,11 +67,12 @@ public final class SharedState: Sendable {
                 stackDirectory: settings.stackDirectory, workspace: settings.terraformWorkspace,
                 backendOverride: location.terraformBackendOverride, dataDirectory: settings.terraformDataDirectory)
             settings.remoteState = location
+            // Losing the lock, or finding the journal written by someone else, means another run owns the
+            // cluster now: stop the way Ctrl-C stops, so terraform still saves its state.
             let mirror = JournalMirror(
                 objects: objects, location: location, journalETag: remoteJournal?.etag,
-                blueprintPath: phase == .install ? settings.blueprintPath : nil)
-            // Losing the lock means another run owns the cluster now: stop the way Ctrl-C stops, so
-            // terraform still saves its state.
+                blueprintPath: phase == .install ? settings.blueprintPath : nil,
+                onConflict: { interrupts.handle(signal: SIGTERM) })
             let heartbeat = lock.keepAlive { interrupts.handle(signal: SIGTERM) }
             return SharedState(location: location, objects: objects, lock: lock, mirror: mirror, heartbeat: heartbeat, tookOverFrom: tookOver)
         } catch {
@@ -90,10 +95,17 @@ public final class SharedState: Sendable {
     }
 
     /// Stops the heartbeat, uploads the final journal, releases the lock; says what went wrong, if anything.
-    public func close() async -> SlinkyError? {
+    /// `ownershipLost`: another run took the cluster, which outranks whatever this run was reporting.
+    public func close() async -> (error: SlinkyError?, ownershipLost: Bool) {
         heartbeat.cancel()
         let outcome = await mirror.finish()
+        let error = await closingError(outcome)
+        return (error, lock.wasLost || outcome == .conflict)
+    }
+
+    private func closingError(_ outcome: JournalMirror.Outcome) async -> SlinkyError? {
         let lost = lock.wasLost
+        // Deletes the lock object only if it is still this run's version of it.
         await lock.release()
         if lost {
             return .precondition(

@@ -106,7 +106,11 @@ public struct Terraform: Sendable {
             result = try await runner.run(invocation, sink: log, captureOutput: true)
         }
         if let code = result.exitCode, accepted.contains(code) { return result }
-        throw SlinkyError.commandFailed(CommandFailure(
+        throw failure(invocation, result, log: log)
+    }
+
+    func failure(_ invocation: Invocation, _ result: ProcessResult, log: StepLog) -> SlinkyError {
+        .commandFailed(CommandFailure(
             commandLine: invocation.commandLine, exitDescription: result.exitDescription,
             stderrTail: Self.errorLines(result.standardErrorTail), logPath: log.path))
     }
@@ -144,6 +148,17 @@ public struct Terraform: Sendable {
     /// Addresses in the state; empty when nothing (or no state) exists.
     public func resources(log: StepLog) async throws -> [String] {
         guard stateMayExist else { return [] }
+        if remoteState != nil {
+            // A bucket that never received this cluster's state is an empty state, not an error.
+            let result = try await run(stateList, log: log, accepting: [0, 1])
+            if result.exitCode == 1 {
+                guard result.standardErrorTail.joined(separator: " ").contains("No state file was found") else {
+                    throw failure(stateList, result, log: log)
+                }
+                return []
+            }
+            return result.standardOutput.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        }
         let result = try await run(stateList, log: log)
         return result.standardOutput.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
