@@ -116,6 +116,21 @@ enum CommandSupport {
     }
 
     /// A failure before any pipeline starts (bad flag value, missing checkout): one line, documented exit code.
+    /// Runs what a command does before (or instead of) a pipeline; a SlinkyError becomes its one-line report
+    /// and documented exit code.
+    static func reporting<T>(_ command: String, format: OutputFormat, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as SlinkyError {
+            throw fail(error, format: format, command: command)
+        }
+    }
+
+    /// Settings for `command`, or the command's failure report.
+    static func settings(_ raw: SettingsResolver.Raw, command: String, format: OutputFormat, runner: ProcessRunner) async throws -> ClusterSettings {
+        try await reporting(command, format: format) { try await resolver().resolve(raw, command: command, runner: runner) }
+    }
+
     static func emitJSON(_ object: [String: Any]) {
         if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
             FileHandle.standardOutput.write(data + Data("\n".utf8))

@@ -55,12 +55,7 @@ enum ImageCommandSupport {
         raw.repoName = image.repoName
         raw.tag = image.tag
         raw.dockerfile = image.dockerfile
-        var settings: ClusterSettings
-        do {
-            settings = try await CommandSupport.resolver().resolve(raw, command: command, runner: runner)
-        } catch let error as SlinkyError {
-            throw CommandSupport.fail(error, format: format, command: command)
-        }
+        var settings = try await CommandSupport.settings(raw, command: command, format: format, runner: runner)
         settings.rebuild = flag(image.rebuild, "SLINKY_REBUILD", environment)
         let session = ImageSession(
             settings: settings, request: request, events: CommandSupport.sink(format), runner: runner,

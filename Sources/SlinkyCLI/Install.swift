@@ -50,12 +50,7 @@ struct Install: AsyncParsableCommand {
         raw.tag = tag
         raw.dockerfile = dockerfile
         raw.sshKey = sshKey
-        var settings: ClusterSettings
-        do {
-            settings = try await CommandSupport.resolver().resolve(raw, command: "install", runner: runner)
-        } catch let error as SlinkyError {
-            throw CommandSupport.fail(error, format: format, command: "install")
-        }
+        var settings = try await CommandSupport.settings(raw, command: "install", format: format, runner: runner)
         settings.skipBuild = flag(skipBuild, "SLINKY_SKIP_BUILD", environment)
         settings.skipRepo = flag(skipRepo, "SLINKY_SKIP_REPO", environment)
         settings.skipSetup = flag(skipSetup, "SLINKY_SKIP_SETUP", environment)
@@ -90,12 +85,7 @@ struct Cleanup: AsyncParsableCommand {
         let format = try cluster.outputFormat(environment)
         InterruptController.shared.installSignalHandlers()
         let runner = CommandSupport.makeRunner()
-        var settings: ClusterSettings
-        do {
-            settings = try await CommandSupport.resolver().resolve(cluster.raw, command: "cleanup", runner: runner)
-        } catch let error as SlinkyError {
-            throw CommandSupport.fail(error, format: format, command: "cleanup")
-        }
+        var settings = try await CommandSupport.settings(cluster.raw, command: "cleanup", format: format, runner: runner)
         settings.dryRun = flag(run.dryRun, "SLINKY_DRY_RUN", environment)
         settings.reconcile = flag(run.reconcile, "SLINKY_RECONCILE", environment)
         let session = Session(
@@ -151,7 +141,8 @@ struct Status: AsyncParsableCommand {
         }
         var status = ClusterStatus(journal: journal)
         status.location = location
-        status.runningOn = holder?.description
+        // The heartbeat's age tells a live run from one whose machine died (taken over after 10 minutes).
+        status.runningOn = holder.map { "\($0.description), last heartbeat \(ISO8601DateFormatter().string(from: $0.heartbeatAt))" }
         if format == .json {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601

@@ -26,7 +26,7 @@ struct StateInit: AsyncParsableCommand {
         let environment = CommandSupport.environment
         let format = try cluster.outputFormat(environment)
         let runner = CommandSupport.makeRunner()
-        do {
+        try await CommandSupport.reporting("state init", format: format) {
             var raw = cluster.raw
             // The bucket need not exist yet, and a cluster folder's recorded bucket is not the question here.
             let requested = raw.stateBucket ?? environment["SLINKY_STATE_BUCKET"].flatMap { $0.isEmpty ? nil : $0 }
@@ -44,8 +44,6 @@ struct StateInit: AsyncParsableCommand {
                 for line in lines { print("  \(line)") }
                 print("State bucket ready. Use it with: export SLINKY_STATE_BUCKET=\(bucket)")
             }
-        } catch let error as SlinkyError {
-            throw CommandSupport.fail(error, format: format, command: "state init")
         }
     }
 }
@@ -63,7 +61,7 @@ struct StatePushCommand: AsyncParsableCommand {
         let format = try cluster.outputFormat(environment)
         InterruptController.shared.installSignalHandlers()
         let runner = CommandSupport.makeRunner()
-        do {
+        try await CommandSupport.reporting("state push", format: format) {
             let settings = try await CommandSupport.resolver().resolve(cluster.raw, command: "state push", runner: runner)
             guard let bucket = settings.stateBucket else {
                 throw SlinkyError.invalidInput(
@@ -76,8 +74,6 @@ struct StatePushCommand: AsyncParsableCommand {
             } else {
                 for line in lines { print(line) }
             }
-        } catch let error as SlinkyError {
-            throw CommandSupport.fail(error, format: format, command: "state push")
         }
     }
 }
@@ -92,12 +88,11 @@ struct List: AsyncParsableCommand {
         let environment = CommandSupport.environment
         let format = try cluster.outputFormat(environment)
         let runner = CommandSupport.makeRunner()
-        var clusters: [ClusterSummary] = []
-        do {
+        var clusters = try await CommandSupport.reporting("list", format: format) { () async throws -> [ClusterSummary] in
             let settings = try await CommandSupport.resolver().resolve(cluster.raw, command: "list", runner: runner)
             let stateBase = (settings.stateDirectory as NSString).deletingLastPathComponent
             let local = LocalClusters.summaries(stateBase: stateBase)
-            clusters = local.clusters
+            var clusters = local.clusters
             var buckets = local.buckets
             if let bucket = settings.stateBucket { buckets.insert(bucket) }
             if !buckets.isEmpty {
@@ -111,8 +106,7 @@ struct List: AsyncParsableCommand {
                     clusters += try await reader.clusters()
                 }
             }
-        } catch let error as SlinkyError {
-            throw CommandSupport.fail(error, format: format, command: "list")
+            return clusters
         }
         clusters.sort { ($0.cluster, $0.region ?? "", $0.location) < ($1.cluster, $1.region ?? "", $1.location) }
         if format == .json {
