@@ -115,7 +115,6 @@ enum CommandSupport {
         ProcessRunner(redactor: Redactor(), interrupts: InterruptController.shared)
     }
 
-    /// A failure before any pipeline starts (bad flag value, missing checkout): one line, documented exit code.
     /// Runs what a command does before (or instead of) a pipeline; a SlinkyError becomes its one-line report
     /// and documented exit code.
     static func reporting<T>(_ command: String, format: OutputFormat, _ body: () async throws -> T) async throws -> T {
@@ -137,6 +136,7 @@ enum CommandSupport {
         }
     }
 
+    /// A failure before any pipeline starts (bad flag value, missing checkout): one line, documented exit code.
     static func fail(_ error: SlinkyError, format: OutputFormat, command: String) -> ExitCode {
         if format == .json {
             let object: [String: Any] = [

@@ -107,25 +107,15 @@ struct Status: AsyncParsableCommand {
         let environment = CommandSupport.environment
         let format = try cluster.outputFormat(environment)
         let runner = CommandSupport.makeRunner()
-        let settings: ClusterSettings
-        var journal: Journal?
-        var location: String
-        var holder: RemoteLockHolder?
-        do {
-            settings = try await CommandSupport.resolver().resolve(cluster.raw, command: "status", runner: runner)
-            location = settings.stateDirectory
-            if let bucket = settings.stateBucket {
-                let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
-                let remote = try await RemoteStateLocation.open(
-                    bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment)
-                let reader = SharedStateReader(objects: SharedState.objects(for: remote, runner: runner, profile: settings.profile), account: remote.account)
-                (journal, holder) = try await reader.cluster(remote)
-                location = remote.url
-            } else {
-                journal = try JournalStore.load(path: settings.journalPath)
+        let settings = try await CommandSupport.settings(cluster.raw, command: "status", format: format, runner: runner)
+        let (journal, holder, location) = try await CommandSupport.reporting("status", format: format) {
+            () async throws -> (Journal?, RemoteLockHolder?, String) in
+            guard let bucket = settings.stateBucket else {
+                return (try JournalStore.load(path: settings.journalPath), nil, settings.stateDirectory)
             }
-        } catch let error as SlinkyError {
-            throw CommandSupport.fail(error, format: format, command: "status")
+            let reader = try await SharedStateReader.open(bucket: bucket, settings: settings, runner: runner, environment: environment)
+            let (journal, holder) = try await reader.cluster()
+            return (journal, holder, reader.location.url)
         }
         guard let journal else {
             let error = SlinkyError.precondition(

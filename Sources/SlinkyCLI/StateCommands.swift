@@ -33,8 +33,7 @@ struct StateInit: AsyncParsableCommand {
             raw.stateBucket = nil
             let settings = try await CommandSupport.resolver().resolve(raw, command: "state init", runner: runner)
             let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
-            let identity = try await aws.json(["sts", "get-caller-identity"], log: nil)
-            let account = identity["Account"] as? String ?? ""
+            let account = try await aws.callerAccount()
             let bucket = requested ?? StateBucketSetup.defaultName(account: account, region: settings.region)
             try NameRules.validateBucketName(bucket)
             let lines = try await StateBucketSetup(aws: aws, bucket: bucket).run(account: account)
@@ -96,13 +95,10 @@ struct List: AsyncParsableCommand {
             var buckets = local.buckets
             if let bucket = settings.stateBucket { buckets.insert(bucket) }
             if !buckets.isEmpty {
-                let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
-                let identity = try await aws.json(["sts", "get-caller-identity"], log: nil)
-                let account = identity["Account"] as? String ?? ""
+                let account = try await AWSCLI(runner: runner, region: settings.region, profile: settings.profile).callerAccount()
                 for bucket in buckets.sorted() {
-                    let location = try await RemoteStateLocation.open(
-                        bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment)
-                    let reader = SharedStateReader(objects: SharedState.objects(for: location, runner: runner, profile: settings.profile), account: account)
+                    let reader = try await SharedStateReader.open(
+                        bucket: bucket, settings: settings, runner: runner, environment: environment, account: account)
                     clusters += try await reader.clusters()
                 }
             }

@@ -81,13 +81,10 @@ public struct Session: Sendable {
                 var initial = try JournalStore.load(path: settings.journalPath)
                 if let bucket = settings.stateBucket {
                     // A dry run reads the shared record without taking the lock.
-                    let location = try await RemoteStateLocation.open(
-                        bucket: bucket, cluster: settings.cluster, region: settings.region,
-                        aws: AWSCLI(runner: runner, region: settings.region, profile: settings.profile),
-                        environment: ProcessInfo.processInfo.environment)
-                    let objects = SharedState.objects(for: location, runner: runner, profile: settings.profile)
-                    initial = try await objects.get(location.journalKey).map { try JournalStore.decode($0.data, source: objects.url(location.journalKey)) }
-                    settings.remoteState = location
+                    let reader = try await SharedStateReader.open(
+                        bucket: bucket, settings: settings, runner: runner, environment: ProcessInfo.processInfo.environment)
+                    initial = try await reader.journal()
+                    settings.remoteState = reader.location
                 }
                 journal = try JournalStore(path: "/dev/null", cluster: settings.cluster, initial: initial)
                 logDirectory = NSTemporaryDirectory() + "slinky-dry-run-\(getpid())"

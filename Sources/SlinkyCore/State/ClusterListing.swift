@@ -36,19 +36,29 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
     }
 }
 
-/// What `slinky list` and `slinky status` read from a state bucket.
+/// One cluster's place in a state bucket (location and objects), and what `slinky list` and `slinky status` read there.
 public struct SharedStateReader: Sendable {
+    public let location: RemoteStateLocation
     public let objects: S3Objects
-    public let account: String
 
-    public init(objects: S3Objects, account: String) {
-        self.objects = objects
-        self.account = account
+    public init(location: RemoteStateLocation, runner: ProcessRunner, profile: String?) {
+        self.location = location
+        self.objects = SharedState.objects(for: location, runner: runner, profile: profile)
     }
 
-    /// Every cluster this account keeps in the bucket, in any region.
+    /// A reader for `settings`' cluster in `bucket`; it never takes the lock.
+    public static func open(
+        bucket: String, settings: ClusterSettings, runner: ProcessRunner, environment: [String: String], account: String? = nil
+    ) async throws -> SharedStateReader {
+        let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
+        let location = try await RemoteStateLocation.open(
+            bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment, account: account)
+        return SharedStateReader(location: location, runner: runner, profile: settings.profile)
+    }
+
+    /// Every cluster the location's account keeps in the bucket, in any region.
     public func clusters() async throws -> [ClusterSummary] {
-        let keys = try await objects.keys(prefix: "slinky/\(account)/")
+        let keys = try await objects.keys(prefix: "slinky/\(location.account)/")
         let locks = Set(keys.filter { $0.hasSuffix("/run.lock") }.map { String($0.dropLast("run.lock".count)) })
         var summaries: [ClusterSummary] = []
         for key in keys where key.hasSuffix("/journal.json") {
@@ -64,9 +74,14 @@ public struct SharedStateReader: Sendable {
         return summaries
     }
 
-    /// One cluster's journal and the run holding it, if any.
-    public func cluster(_ location: RemoteStateLocation) async throws -> (Journal?, RemoteLockHolder?) {
-        let journal = try await objects.get(location.journalKey).map { try JournalStore.decode($0.data, source: objects.url(location.journalKey)) }
+    /// The location's cluster: its journal, if any.
+    public func journal() async throws -> Journal? {
+        try await objects.get(location.journalKey).map { try JournalStore.decode($0.data, source: objects.url(location.journalKey)) }
+    }
+
+    /// The location's cluster: its journal and the run holding it, if any.
+    public func cluster() async throws -> (Journal?, RemoteLockHolder?) {
+        let journal = try await journal()
         let holder = try await objects.get(location.lockKey).flatMap { try? JournalStore.decoder.decode(RemoteLockHolder.self, from: $0.data) }
         return (journal, holder)
     }

@@ -56,15 +56,13 @@ public struct RemoteStateLocation: Sendable, Codable, Equatable {
         return lines.joined(separator: "\n")
     }
 
-    /// Finds the account (the key needs it) and the bucket's region; fails clearly when the bucket is missing.
+    /// Finds the account (the key needs it; pass it when already known) and the bucket's region; fails
+    /// clearly when the bucket is missing.
     public static func open(
-        bucket: String, cluster: String, region: String, aws: AWSCLI, environment: [String: String]
+        bucket: String, cluster: String, region: String, aws: AWSCLI, environment: [String: String], account: String? = nil
     ) async throws -> RemoteStateLocation {
         try NameRules.validateBucketName(bucket)
-        let identity = try await aws.json(["sts", "get-caller-identity"], log: nil)
-        guard let account = identity["Account"] as? String, !account.isEmpty else {
-            throw SlinkyError.credentials(detail: "sts get-caller-identity named no account", hint: "check the credentials slinky runs with")
-        }
+        let account = if let account { account } else { try await aws.callerAccount() }
         let bucketRegion = try await Self.bucketRegion(bucket, aws: aws)
         let pathStyle = [environment["AWS_ENDPOINT_URL_S3"], environment["AWS_ENDPOINT_URL"]].contains { !($0 ?? "").isEmpty }
         return RemoteStateLocation(
@@ -294,43 +292,39 @@ public final class JournalMirror: Sendable {
         self.continuation = continuation
         worker = Task {
             var etag = journalETag
-            var pending: Data?
-            var lastError: String?
             var uploadedBlueprint: Data?
+            // The newest journal whose upload failed, and why; nil once the bucket holds the newest.
+            var failure: (journal: Data, reason: String)?
             func upload(_ data: Data) async -> Outcome? {
                 do {
                     etag = try await objects.put(location.journalKey, data, condition: etag.map { .matches($0) } ?? .absent)
-                    lastError = nil
                     if let blueprintPath, let blueprint = FileManager.default.contents(atPath: blueprintPath), blueprint != uploadedBlueprint {
                         try await objects.put(location.blueprintKey, blueprint)
                         uploadedBlueprint = blueprint
                     }
+                    failure = nil
                     return nil
                 } catch is S3Objects.ConditionFailed {
                     return .conflict
                 } catch {
-                    lastError = (error as? SlinkyError)?.message ?? "\(error)"
+                    failure = (data, (error as? SlinkyError)?.message ?? "\(error)")
                     return nil
                 }
             }
             for await data in stream {
-                pending = data
                 if let outcome = await upload(data) {
                     onConflict()
                     return outcome
                 }
-                if lastError == nil { pending = nil }
             }
             // The stream is finished: retry a last upload that failed, so the bucket ends with the final journal.
             var attempts = 0
-            while let data = pending, lastError != nil, attempts < 3 {
+            while let unsent = failure?.journal, attempts < 3 {
                 attempts += 1
                 try? await Task.sleep(nanoseconds: 1_000_000_000)
-                if let outcome = await upload(data) { return outcome }
-                if lastError == nil { pending = nil }
+                if let outcome = await upload(unsent) { return outcome }
             }
-            if let lastError { return .failed(lastError) }
-            return .synced
+            return failure.map { .failed($0.reason) } ?? .synced
         }
     }
 

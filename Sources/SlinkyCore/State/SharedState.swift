@@ -40,10 +40,8 @@ public final class SharedState: Sendable {
         settings: inout ClusterSettings, bucket: String, phase: Phase, runner: ProcessRunner,
         interrupts: InterruptController, environment: [String: String] = ProcessInfo.processInfo.environment
     ) async throws -> SharedState {
-        let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
-        let location = try await RemoteStateLocation.open(
-            bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment)
-        let objects = objects(for: location, runner: runner, profile: settings.profile)
+        let bucketView = try await SharedStateReader.open(bucket: bucket, settings: settings, runner: runner, environment: environment)
+        let (location, objects) = (bucketView.location, bucketView.objects)
         let lock = RemoteRunLock(objects: objects, key: location.lockKey)
         let tookOver = try await lock.acquire(cluster: settings.cluster, command: "slinky \(settings.command)")
         do {

@@ -34,15 +34,13 @@ public struct StatePush: Sendable {
                 hint: "pass the --name (and --state-dir) the cluster was installed with")
         }
 
-        let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
-        let location = try await RemoteStateLocation.open(
-            bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws,
-            environment: ProcessInfo.processInfo.environment)
         if let recorded = localJournal?.region, recorded != settings.region {
             throw SlinkyError.invalidInput(
                 "cluster \(settings.cluster) is recorded in \(recorded), not \(settings.region)", hint: "pass --region \(recorded)")
         }
-        let objects = SharedState.objects(for: location, runner: runner, profile: settings.profile)
+        let bucketView = try await SharedStateReader.open(
+            bucket: bucket, settings: settings, runner: runner, environment: ProcessInfo.processInfo.environment)
+        let (location, objects) = (bucketView.location, bucketView.objects)
         let lock = RemoteRunLock(objects: objects, key: location.lockKey)
         try await lock.acquire(cluster: settings.cluster, command: "slinky state push")
         do {

@@ -47,6 +47,17 @@ public struct AWSCLI: Sendable {
     }
 }
 
+extension AWSCLI {
+    /// The account the credentials belong to: part of every state key and of the default bucket name.
+    public func callerAccount() async throws -> String {
+        let identity = try await json(["sts", "get-caller-identity"], log: nil)
+        guard let account = identity["Account"] as? String, !account.isEmpty else {
+            throw SlinkyError.credentials(detail: "sts get-caller-identity named no account", hint: "check the credentials slinky runs with")
+        }
+        return account
+    }
+}
+
 /// A failed AWS CLI call with the service's error code, when it gave one.
 public struct AWSFailure: Error, Sendable {
     public let invocation: Invocation

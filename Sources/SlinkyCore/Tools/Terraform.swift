@@ -12,8 +12,8 @@ public struct Terraform: Sendable {
     public let cluster: String
     public let region: String
     public let profile: String?
-    /// Where terraform runs: the stack itself for local state, or a workspace that links to it and adds
-    /// the S3 backend override.
+    /// Where terraform runs: the stack itself for local state, or a workspace holding a copy of it plus the
+    /// S3 backend override.
     public let workingDirectory: String
     /// Set when the state lives in a bucket.
     public let remoteState: RemoteStateLocation?
@@ -148,18 +148,14 @@ public struct Terraform: Sendable {
     /// Addresses in the state; empty when nothing (or no state) exists.
     public func resources(log: StepLog) async throws -> [String] {
         guard stateMayExist else { return [] }
-        if remoteState != nil {
+        let result = try await run(stateList, log: log, accepting: remoteState == nil ? [0] : [0, 1])
+        if result.exitCode == 1 {
             // A bucket that never received this cluster's state is an empty state, not an error.
-            let result = try await run(stateList, log: log, accepting: [0, 1])
-            if result.exitCode == 1 {
-                guard result.standardErrorTail.joined(separator: " ").contains("No state file was found") else {
-                    throw failure(stateList, result, log: log)
-                }
-                return []
+            guard result.standardErrorTail.joined(separator: " ").contains("No state file was found") else {
+                throw failure(stateList, result, log: log)
             }
-            return result.standardOutput.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+            return []
         }
-        let result = try await run(stateList, log: log)
         return result.standardOutput.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
     }
 }
