@@ -129,7 +129,8 @@ struct Status: AsyncParsableCommand {
             }
             throw ExitCode(ExitStatus.notInstalled.rawValue)
         }
-        var status = ClusterStatus(journal: journal)
+        var status = ClusterStatus(
+            journal: journal, stepOrder: Pipelines.installOrder(ClusterEnvironment(settings: settings, runner: runner)))
         status.location = location
         // The heartbeat's age tells a live run from one whose machine died (taken over after 10 minutes).
         status.runningOn = holder.map { "\($0.description), last heartbeat \(ISO8601DateFormatter().string(from: $0.heartbeatAt))" }

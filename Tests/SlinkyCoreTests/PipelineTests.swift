@@ -17,9 +17,9 @@ struct VerificationRule: Sendable {
 
 /// An in-memory step: records each call in a `CallLog` and does whatever its closures say.
 struct TestStep: PipelineStep {
-    let id: String
+    let id: StepID
     let title: String
-    let dependencies: [String]
+    let dependencies: [StepID]
     let alwaysRuns: Bool
     let calls: CallLog
     let fingerprintOf: @Sendable (StepContext) -> String
@@ -27,7 +27,7 @@ struct TestStep: PipelineStep {
     let body: @Sendable (StepContext) async throws -> StepResult
 
     init(
-        _ id: String, after dependencies: [String] = [], alwaysRuns: Bool = false, calls: CallLog,
+        _ id: StepID, after dependencies: [StepID] = [], alwaysRuns: Bool = false, calls: CallLog,
         fingerprint: FingerprintRule = .of { _ in "fixed" },
         verification: VerificationRule = .of { .holds },
         body: @escaping @Sendable (StepContext) async throws -> StepResult = { _ in StepResult() }
@@ -72,7 +72,7 @@ struct PipelineHarness {
 
     /// Runs `steps` as a fresh process would: a new JournalStore over the same file, a new board.
     func run(
-        _ steps: [any PipelineStep], satisfied: Set<String> = [], reconcile: Bool = false,
+        _ steps: [any PipelineStep], satisfied: Set<StepID> = [], reconcile: Bool = false,
         interrupts: InterruptController = InterruptController(onNotice: { _ in }),
         events: RecordingEventSink = RecordingEventSink(), board: OutputsBoard = OutputsBoard()
     ) async throws -> Pipeline.Outcome {
@@ -89,7 +89,7 @@ struct PipelineHarness {
 }
 
 extension Pipeline.Outcome {
-    func outcome(_ id: String) -> StepOutcome? { reports.first { $0.id == id }?.outcome }
+    func outcome(_ id: StepID) -> StepOutcome? { reports.first { $0.id == id }?.outcome }
 }
 
 @Suite("Pipeline ordering")

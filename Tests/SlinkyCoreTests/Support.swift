@@ -33,7 +33,7 @@ final class RecordingEventSink: EventSink {
 
     var events: [PipelineEvent] { recorded.withLock { $0 } }
 
-    var startedSteps: [String] {
+    var startedSteps: [StepID] {
         events.compactMap { if case .stepStarted(let id, _) = $0 { id } else { nil } }
     }
 
@@ -133,3 +133,8 @@ let packageRoot: String = {
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.path
 }()
+
+/// Test pipelines name their made-up steps with plain strings; slinky's own code cannot.
+extension StepID: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(value) }
+}

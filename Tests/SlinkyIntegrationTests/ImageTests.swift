@@ -288,9 +288,9 @@ enum StepHarness {
     }
 
     struct KnownRepositoryStep: PipelineStep {
-        let id = "ecr-repository"
+        let id = StepID.ecrRepository
         let title = "ECR repository (known)"
-        let dependencies: [String] = []
+        let dependencies: [StepID] = []
         var alwaysRuns: Bool { true }
         let uri: String
         func fingerprint(_ context: StepContext) async throws -> String { "" }
@@ -322,7 +322,7 @@ enum StepHarness {
         let outcome = await pipeline.run(
             journal: try JournalStore(path: journalPath, cluster: ws.cluster), events: events, logDirectory: logs,
             reconcile: false, interrupts: interrupts)
-        let report = outcome.reports.first { $0.id == "image" }
+        let report = outcome.reports.first { $0.id == .image }
         return Result(outcome: report?.outcome, outputs: report?.outputs ?? [:], failure: outcome.failure?.error, notes: events.notes)
     }
 }

@@ -38,7 +38,7 @@ public struct Session: Sendable {
         var settings = self.settings
         var shared: SharedState?
 
-        func finish(_ error: SlinkyError?, failedStep: String? = nil, next: [String] = []) async -> Int32 {
+        func finish(_ error: SlinkyError?, failedStep: StepID? = nil, next: [String] = []) async -> Int32 {
             var error = error
             var failedStep = failedStep
             var next = next
@@ -53,7 +53,7 @@ public struct Session: Sendable {
             let status = error?.exitStatus ?? .success
             var hint = error?.hint
             if let error, let failedStep {
-                let title = reports.first { $0.id == failedStep }?.title ?? failedStep
+                let title = reports.first { $0.id == failedStep }?.title ?? failedStep.rawValue
                 switch error {
                 case .interrupted:
                     hint = "run `\(resumeCommand)` again to continue from step \"\(title)\""
@@ -139,7 +139,7 @@ public struct Session: Sendable {
             }
             if outcome.interrupted { return await finish(.interrupted(signal: interrupts.receivedSignal ?? SIGINT)) }
 
-            let account = board.get("identity", "account")
+            let account = board.get(.identity, "account")
             events.emit(.runStarted(RunHeader(
                 command: settings.command, cluster: settings.cluster, region: settings.region,
                 regionSource: settings.regionSource, account: account, profile: settings.profile,
@@ -188,8 +188,8 @@ public struct Session: Sendable {
             }
             var next: [String] = []
             if phase == .install {
-                var access = board.all["access"] ?? [:]
-                access["example_job"] = board.get("example-job", "path_on_cluster")
+                var access = board.outputs(of: .access)
+                access["example_job"] = board.get(.exampleJob, "path_on_cluster")
                 next = AccessSummaryStep.nextSteps(access, settings: settings)
             } else {
                 next = ["Cluster \(settings.cluster) and its AWS resources are gone. The ECR repository and the SSH key are kept."]

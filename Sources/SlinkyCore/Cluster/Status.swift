@@ -28,18 +28,18 @@ public struct ClusterStatus: Codable, Sendable {
     public var runningOn: String?
 
     /// Steps whose outputs a user looks for first; others stay in the JSON.
-    static let interestingOutputs: [String: [String]] = [
-        "identity": ["account"],
-        "ecr-repository": ["uri"],
-        "image": ["image", "digest"],
-        "ssh-key": ["path", "fingerprint"],
-        "terraform-apply": ["cluster_name", "vpc_id", "cluster_endpoint"],
-        "access": ["login_hostname", "ssh_command"],
+    static let interestingOutputs: [StepID: [String]] = [
+        .identity: ["account"],
+        .ecrRepository: ["uri"],
+        .image: ["image", "digest"],
+        .sshKey: ["path", "fingerprint"],
+        .terraformApply: ["cluster_name", "vpc_id", "cluster_endpoint"],
+        .access: ["login_hostname", "ssh_command"],
     ]
 
-    static let installOrder = ["preflight", "identity", "ecr-repository", "image", "ssh-key", "blueprint", "terraform-init"]
-
-    public init(journal: Journal) {
+    /// `stepOrder`: the install pipeline's ids in declaration order (`Pipelines.installOrder`); steps it does
+    /// not name (cleanup's, or those of an older stack) follow in the order they started.
+    public init(journal: Journal, stepOrder: [StepID] = []) {
         cluster = journal.cluster
         region = journal.region
         account = journal.account
@@ -50,14 +50,14 @@ public struct ClusterStatus: Codable, Sendable {
         phase = usingCleanup ? "cleanup" : "install"
         let records = usingCleanup ? journal.cleanup : journal.install
         func rank(_ id: String, _ record: StepRecord) -> (Int, Date) {
-            (Self.installOrder.firstIndex(of: id) ?? Self.installOrder.count, record.startedAt ?? .distantFuture)
+            (stepOrder.firstIndex(of: StepID(id)) ?? stepOrder.count, record.startedAt ?? .distantFuture)
         }
         steps = records.sorted { rank($0.key, $0.value) < rank($1.key, $1.value) }.map { id, record in
             Step(step: id, state: record.state.rawValue, startedAt: record.startedAt, finishedAt: record.finishedAt,
                  durationSeconds: record.durationSeconds, outputs: record.outputs, error: record.error, logPath: record.logPath)
         }
         installed = !usingCleanup && journal.lastResult == "succeeded" && journal.lastCommand == "install"
-            && records["terraform-apply"]?.state == .succeeded && records.values.allSatisfy { $0.state == .succeeded }
+            && records[StepID.terraformApply.rawValue]?.state == .succeeded && records.values.allSatisfy { $0.state == .succeeded }
     }
 
     public func text(style: Style) -> String {
@@ -79,7 +79,7 @@ public struct ClusterStatus: Codable, Sendable {
             if let finished = step.finishedAt { line += " \(formatter.string(from: finished))" }
             if let duration = step.durationSeconds { line += "  \(formatDuration(duration))" }
             lines.append(line)
-            for key in Self.interestingOutputs[step.step] ?? [] {
+            for key in Self.interestingOutputs[StepID(step.step)] ?? [] {
                 if let value = step.outputs[key], !value.isEmpty { lines.append("      \(key): \(value)") }
             }
             if let error = step.error, step.state != "succeeded" { lines.append("      error: \(error)") }

@@ -26,7 +26,7 @@ public struct RunHeader: Sendable, Codable {
 }
 
 public struct StepReport: Sendable, Codable {
-    public var id: String
+    public var id: StepID
     public var title: String
     public var outcome: StepOutcome
     public var durationSeconds: Double
@@ -49,12 +49,12 @@ public struct RunSummary: Sendable, Codable {
 
 public enum PipelineEvent: Sendable {
     case runStarted(RunHeader)
-    case stepStarted(id: String, title: String)
-    case stepOutput(id: String, line: String)
+    case stepStarted(id: StepID, title: String)
+    case stepOutput(id: StepID, line: String)
     case stepFinished(StepReport)
     case note(String)
     case warning(String)
-    case plan(step: String, title: String, commands: [String])
+    case plan(step: StepID, title: String, commands: [String])
     case runFinished(RunSummary)
 }
 

@@ -137,7 +137,7 @@ public actor JournalStore {
         return next
     }
 
-    public func record(_ phase: Phase, _ step: String) -> StepRecord? {
-        journal[phase][step]
+    public func record(_ phase: Phase, _ step: StepID) -> StepRecord? {
+        journal[phase][step.rawValue]
     }
 }

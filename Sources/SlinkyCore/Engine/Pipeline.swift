@@ -8,9 +8,9 @@ public struct Pipeline: Sendable {
     public let phase: Phase
     public let steps: [any PipelineStep]
     /// Steps finished by an earlier pipeline of the same run (the prelude) that these steps may depend on.
-    public let satisfied: Set<String>
+    public let satisfied: Set<StepID>
 
-    public init(phase: Phase, steps: [any PipelineStep], satisfied: Set<String> = []) throws {
+    public init(phase: Phase, steps: [any PipelineStep], satisfied: Set<StepID> = []) throws {
         self.phase = phase
         self.steps = steps
         self.satisfied = satisfied
@@ -18,8 +18,8 @@ public struct Pipeline: Sendable {
     }
 
     /// A topological order that keeps declaration order where dependencies allow; rejects cycles and unknown ids.
-    public static func order(_ steps: [any PipelineStep], satisfied: Set<String> = []) throws -> [String] {
-        var ids = Set<String>()
+    public static func order(_ steps: [any PipelineStep], satisfied: Set<StepID> = []) throws -> [StepID] {
+        var ids = Set<StepID>()
         for step in steps {
             guard ids.insert(step.id).inserted else {
                 throw SlinkyError.precondition("pipeline declares step \(step.id) twice", hint: "")
@@ -30,11 +30,11 @@ public struct Pipeline: Sendable {
                 throw SlinkyError.precondition("step \(step.id) depends on unknown step \(dependency)", hint: "")
             }
         }
-        var ordered: [String] = []
+        var ordered: [StepID] = []
         var placed = satisfied
         while ordered.count < steps.count {
             guard let next = steps.first(where: { !placed.contains($0.id) && $0.dependencies.allSatisfy(placed.contains) }) else {
-                let stuck = steps.filter { !placed.contains($0.id) }.map(\.id).joined(separator: ", ")
+                let stuck = steps.filter { !placed.contains($0.id) }.map(\.id.rawValue).joined(separator: ", ")
                 throw SlinkyError.precondition("pipeline has a dependency cycle among: \(stuck)", hint: "")
             }
             ordered.append(next.id)
@@ -46,7 +46,7 @@ public struct Pipeline: Sendable {
     public struct Outcome: Sendable {
         public var reports: [StepReport]
         /// The first error that stopped the run, with the step it happened in.
-        public var failure: (step: String, error: SlinkyError)?
+        public var failure: (step: StepID, error: SlinkyError)?
         public var interrupted: Bool
 
         public var succeeded: Bool { failure == nil && !interrupted }
@@ -58,16 +58,16 @@ public struct Pipeline: Sendable {
     ) async -> Outcome {
         let phase = self.phase
         let satisfied = self.satisfied
-        var finished: [String: StepReport] = [:]
-        var running = Set<String>()
-        var failure: (step: String, error: SlinkyError)?
+        var finished: [StepID: StepReport] = [:]
+        var running = Set<StepID>()
+        var failure: (step: StepID, error: SlinkyError)?
         var interrupted = false
 
         // Outputs recorded by earlier runs are what confirmed (skipped) steps hand to later ones.
         let recorded = await journal.current[phase]
-        for (id, record) in recorded where record.state == .succeeded { board.set(id, record.outputs) }
+        for (id, record) in recorded where record.state == .succeeded { board.set(StepID(id), record.outputs) }
 
-        await withTaskGroup(of: (String, StepReport, SlinkyError?).self) { group in
+        await withTaskGroup(of: (StepID, StepReport, SlinkyError?).self) { group in
             func launchReady() {
                 guard failure == nil, !interrupted, interrupts.receivedSignal == nil else { return }
                 for step in steps where finished[step.id] == nil && !running.contains(step.id) {
@@ -78,7 +78,7 @@ public struct Pipeline: Sendable {
                     running.insert(step.id)
                     let context = StepContext(
                         stepID: step.id,
-                        log: StepLog(path: "\(logDirectory)/\(step.id).log", stepID: step.id, events: events),
+                        log: StepLog(path: "\(logDirectory)/\(step.id.rawValue).log", stepID: step.id, events: events),
                         board: board, events: events, reconcile: reconcile)
                     group.addTask {
                         await Self.execute(step, phase: phase, context: context, journal: journal, interrupts: interrupts)
@@ -115,7 +115,7 @@ public struct Pipeline: Sendable {
     private static func execute(
         _ step: any PipelineStep, phase: Phase, context: StepContext, journal: JournalStore,
         interrupts: InterruptController
-    ) async -> (String, StepReport, SlinkyError?) {
+    ) async -> (StepID, StepReport, SlinkyError?) {
         let started = Date()
         let id = step.id
         func report(_ outcome: StepOutcome, _ outputs: [String: String], _ error: String? = nil) -> StepReport {
@@ -132,7 +132,7 @@ public struct Pipeline: Sendable {
             {
                 switch try await step.verify(previous, context) {
                 case .holds:
-                    try await journal.update { $0[phase][id]?.verifiedAt = Date() }
+                    try await journal.update { $0[phase][id.rawValue]?.verifiedAt = Date() }
                     context.board.set(id, previous.outputs)
                     return (id, report(.upToDate, previous.outputs), nil)
                 case .drifted(let why):
@@ -145,31 +145,31 @@ public struct Pipeline: Sendable {
             context.events.emit(.stepStarted(id: id, title: step.title))
             context.log.write("== \(step.title) (\(ISO8601DateFormatter().string(from: started)))")
             try await journal.update { j in
-                var record = j[phase][id] ?? StepRecord()
+                var record = j[phase][id.rawValue] ?? StepRecord()
                 record.state = .running
                 record.startedAt = started
                 record.finishedAt = nil
                 record.error = nil
                 record.logPath = context.log.path
-                j[phase][id] = record
+                j[phase][id.rawValue] = record
             }
             let result = try await step.run(context)
             if let signal = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: signal) }
             let finishedAt = Date()
             try await journal.update { j in
-                var record = j[phase][id] ?? StepRecord()
+                var record = j[phase][id.rawValue] ?? StepRecord()
                 record.state = .succeeded
                 record.finishedAt = finishedAt
                 record.durationSeconds = finishedAt.timeIntervalSince(started)
                 record.fingerprint = fingerprint
                 record.outputs = result.outputs
                 record.verifiedAt = finishedAt
-                j[phase][id] = record
+                j[phase][id.rawValue] = record
             }
             context.board.set(id, result.outputs)
             return (id, report(result.outcome, result.outputs), nil)
         } catch {
-            var slinkyError = (error as? SlinkyError) ?? .stepFailed(step: id, underlying: "\(error)")
+            var slinkyError = (error as? SlinkyError) ?? .stepFailed(step: id.rawValue, underlying: "\(error)")
             if let signal = interrupts.receivedSignal { slinkyError = .interrupted(signal: signal) }
             let outcome: StepOutcome
             if case .interrupted = slinkyError { outcome = .interrupted } else { outcome = .failed }
@@ -179,13 +179,13 @@ public struct Pipeline: Sendable {
             // The step's own error is what the user needs to see; if the journal cannot be written either,
             // the next write (and its error) says so.
             _ = try? await journal.update { j in
-                var record = j[phase][id] ?? StepRecord()
+                var record = j[phase][id.rawValue] ?? StepRecord()
                 record.state = outcome == .interrupted ? .interrupted : .failed
                 record.finishedAt = finishedAt
                 record.durationSeconds = record.startedAt.map { finishedAt.timeIntervalSince($0) }
                 record.error = message
                 record.logPath = context.log.path
-                j[phase][id] = record
+                j[phase][id.rawValue] = record
             }
             return (id, report(outcome, [:], message), slinkyError)
         }

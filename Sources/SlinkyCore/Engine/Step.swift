@@ -22,10 +22,10 @@ public struct StepResult: Sendable {
 /// `run` must be idempotent on its own (describe before create, reuse what exists): the journal is an
 /// optimisation that lets a re-run skip work, never the only thing standing between a re-run and a duplicate.
 public protocol PipelineStep: Sendable {
-    var id: String { get }
+    var id: StepID { get }
     var title: String { get }
     /// Steps whose outputs this one needs; steps with no path between them run at the same time.
-    var dependencies: [String] { get }
+    var dependencies: [StepID] { get }
     /// Preflight-like steps run every time and are never skipped because of the journal.
     var alwaysRuns: Bool { get }
     /// A hash of every input that, when it changes, means this step's result is out of date.
@@ -45,33 +45,34 @@ extension PipelineStep {
 
 /// Outputs of the steps that have finished (or were confirmed) in this run, readable by later steps.
 public final class OutputsBoard: Sendable {
-    private let values = Mutex<[String: [String: String]]>([:])
+    private let values = Mutex<[StepID: [String: String]]>([:])
 
-    public init(_ initial: [String: [String: String]] = [:]) {
+    public init(_ initial: [StepID: [String: String]] = [:]) {
         values.withLock { $0 = initial }
     }
 
-    public func set(_ step: String, _ outputs: [String: String]) {
+    public func set(_ step: StepID, _ outputs: [String: String]) {
         values.withLock { $0[step] = outputs }
     }
 
-    public func get(_ step: String, _ key: String) -> String? {
+    public func get(_ step: StepID, _ key: String) -> String? {
         values.withLock { $0[step]?[key] }
     }
 
-    public var all: [String: [String: String]] { values.withLock { $0 } }
+    /// Everything `step` produced in this run (empty when it produced nothing).
+    public func outputs(of step: StepID) -> [String: String] { values.withLock { $0[step] ?? [:] } }
 }
 
 /// What a step sees of the engine while it works.
 public struct StepContext: Sendable {
-    public let stepID: String
+    public let stepID: StepID
     public let log: StepLog
     public let board: OutputsBoard
     public let events: any EventSink
     /// `--reconcile`: check everything against the real world and repair drift.
     public let reconcile: Bool
 
-    public init(stepID: String, log: StepLog, board: OutputsBoard, events: any EventSink, reconcile: Bool) {
+    public init(stepID: StepID, log: StepLog, board: OutputsBoard, events: any EventSink, reconcile: Bool) {
         self.stepID = stepID
         self.log = log
         self.board = board
@@ -79,10 +80,10 @@ public struct StepContext: Sendable {
         self.reconcile = reconcile
     }
 
-    public func output(_ step: String, _ key: String) -> String? { board.get(step, key) }
+    public func output(_ step: StepID, _ key: String) -> String? { board.get(step, key) }
 
     /// An output a dependency promised; its absence is a bug in the pipeline, reported as such.
-    public func require(_ step: String, _ key: String) throws -> String {
+    public func require(_ step: StepID, _ key: String) throws -> String {
         guard let value = board.get(step, key) else {
             throw SlinkyError.precondition(
                 "step \(stepID) needs `\(key)` from step \(step), which has not produced it",

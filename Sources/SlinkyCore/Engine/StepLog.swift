@@ -4,11 +4,11 @@ import Synchronization
 /// The full output of one step's commands, on disk, secrets already redacted by the runner.
 public final class StepLog: OutputLineSink, Sendable {
     public let path: String
-    public let stepID: String
+    public let stepID: StepID
     private let handle: Mutex<FileHandle?>
     private let events: (any EventSink)?
 
-    public init(path: String, stepID: String, events: (any EventSink)?) {
+    public init(path: String, stepID: StepID, events: (any EventSink)?) {
         self.path = path
         self.stepID = stepID
         self.events = events
@@ -18,7 +18,7 @@ public final class StepLog: OutputLineSink, Sendable {
     }
 
     /// A log that keeps nothing; used by read-only commands such as `status`.
-    public static func discard(stepID: String) -> StepLog {
+    public static func discard(stepID: StepID) -> StepLog {
         StepLog(path: "/dev/null", stepID: stepID, events: nil)
     }
 

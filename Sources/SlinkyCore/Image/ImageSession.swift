@@ -107,7 +107,7 @@ public struct ImageSession: Sendable {
             if let failure = first.failure { return finish(failure.error) }
 
             // The account is the repository URI's first label; no extra STS call is needed to print it.
-            let account = board.get(ImageRepositoryPhase.stepID, "uri")?.split(separator: ".").first.map(String.init)
+            let account = board.get(.imageRepository, "uri")?.split(separator: ".").first.map(String.init)
             events.emit(.runStarted(RunHeader(
                 command: command, cluster: settings.cluster, region: settings.region, regionSource: settings.regionSource,
                 account: account, profile: settings.profile, stateDirectory: settings.stateDirectory, dryRun: false)))
@@ -163,9 +163,9 @@ final class LatestCheckReport: Sendable {
 
 /// `docker version`: a stopped daemon is one clear error before anything else runs.
 struct DockerDaemonPhase: PipelineStep {
-    let id = "docker"
+    let id = StepID.dockerDaemon
     let title = "Docker daemon"
-    let dependencies: [String] = []
+    let dependencies: [StepID] = []
     var alwaysRuns: Bool { true }
     let builder: ImageBuilder
 
@@ -184,10 +184,9 @@ struct DockerDaemonPhase: PipelineStep {
 
 /// Describes the ECR repository: its URI names the image, and the commands never create it.
 struct ImageRepositoryPhase: PipelineStep {
-    static let stepID = "image-repository"
-    var id: String { Self.stepID }
+    let id = StepID.imageRepository
     var title: String { "ECR repository \(settings.repositoryName)" }
-    let dependencies: [String] = []
+    let dependencies: [StepID] = []
     var alwaysRuns: Bool { true }
     let builder: ImageBuilder
     let settings: ClusterSettings
@@ -201,14 +200,14 @@ struct ImageRepositoryPhase: PipelineStep {
 
 extension ClusterSettings {
     func imageTarget(_ context: StepContext) throws -> ImageTarget {
-        ImageTarget(repositoryName: repositoryName, repositoryURI: try context.require(ImageRepositoryPhase.stepID, "uri"), tag: tag)
+        ImageTarget(repositoryName: repositoryName, repositoryURI: try context.require(.imageRepository, "uri"), tag: tag)
     }
 }
 
 struct ImageBuildPhase: PipelineStep {
-    let id = "image-build"
+    let id = StepID.imageBuild
     var title: String { "Build \(settings.repositoryName):\(settings.tag) for linux/amd64" }
-    let dependencies = ["docker", ImageRepositoryPhase.stepID]
+    let dependencies: [StepID] = [.dockerDaemon, .imageRepository]
     var alwaysRuns: Bool { true }
     let builder: ImageBuilder
     let settings: ClusterSettings
@@ -233,9 +232,9 @@ struct ImageBuildPhase: PipelineStep {
 }
 
 struct ImagePushPhase: PipelineStep {
-    let id = "image-push"
+    let id = StepID.imagePush
     var title: String { "Push \(settings.repositoryName):\(settings.tag) to ECR" }
-    let dependencies = ["docker", ImageRepositoryPhase.stepID]
+    let dependencies: [StepID] = [.dockerDaemon, .imageRepository]
     var alwaysRuns: Bool { true }
     let builder: ImageBuilder
     let settings: ClusterSettings
@@ -253,9 +252,9 @@ struct ImagePushPhase: PipelineStep {
 }
 
 struct ImageVerifyPhase: PipelineStep {
-    let id = "image-verify"
+    let id = StepID.imageVerify
     var title: String { "Check the stack inside \(settings.repositoryName):\(settings.tag)" }
-    let dependencies = ["docker", ImageRepositoryPhase.stepID]
+    let dependencies: [StepID] = [.dockerDaemon, .imageRepository]
     var alwaysRuns: Bool { true }
     let builder: ImageBuilder
     let settings: ClusterSettings

@@ -146,7 +146,7 @@ public final class JSONRenderer: EventSink {
         case .runStarted(let h):
             write(["event": "run-started"].merging(encodable(h)) { a, _ in a })
         case .stepStarted(let id, let title):
-            write(["event": "step-started", "step": id, "title": title])
+            write(["event": "step-started", "step": id.rawValue, "title": title])
         case .stepOutput:
             break
         case .stepFinished(let r):
@@ -157,7 +157,7 @@ public final class JSONRenderer: EventSink {
         case .note(let s): write(["event": "note", "message": s])
         case .warning(let s): write(["event": "warning", "message": s])
         case .plan(let step, let title, let commands):
-            write(["event": "plan", "step": step, "title": title, "commands": commands])
+            write(["event": "plan", "step": step.rawValue, "title": title, "commands": commands])
         case .runFinished(let s):
             var object = encodable(s)
             object["event"] = "summary"
@@ -180,7 +180,7 @@ public final class LiveRenderer: EventSink {
         var lastLine: String
     }
     private struct State {
-        var running: [(id: String, step: Running)] = []
+        var running: [(id: StepID, step: Running)] = []
         var drawnLines = 0
         var ticker: Task<Void, Never>?
     }

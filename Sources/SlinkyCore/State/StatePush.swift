@@ -66,7 +66,7 @@ public struct StatePush: Sendable {
         var lines: [String] = []
         let logDirectory = "\(settings.stateDirectory)/logs/\(Session.stamp.string(from: Date()))-state-push"
         try AtomicFile.makeDirectory(logDirectory, permissions: 0o700)
-        let log = StepLog(path: "\(logDirectory)/terraform.log", stepID: "state-push", events: nil)
+        let log = StepLog(path: "\(logDirectory)/terraform.log", stepID: .statePush, events: nil)
         defer { log.close() }
 
         if localStateExists {

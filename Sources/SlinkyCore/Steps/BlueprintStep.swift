@@ -2,13 +2,13 @@ import Foundation
 
 /// Writes image_repository, image_tag and ssh_key into the blueprint, changing nothing else in the file.
 public struct BlueprintStep: PipelineStep {
-    public let id = "blueprint"
+    public let id = StepID.blueprint
     public let title = "Blueprint values"
     let env: ClusterEnvironment
 
     public init(env: ClusterEnvironment) { self.env = env }
 
-    public var dependencies: [String] { env.settings.skipSetup ? ["identity"] : ["image", "ssh-key"] }
+    public var dependencies: [StepID] { env.settings.skipSetup ? [.identity] : [.image, .sshKey] }
 
     /// The CIDR for the login load balancer: --allow-cidr, else what the blueprint already says, else
     /// the caller's public address (as the old install.sh did), never the whole internet by default.
@@ -31,10 +31,10 @@ public struct BlueprintStep: PipelineStep {
 
     func desiredValues(_ context: StepContext) throws -> [(String, String)] {
         // The digest pins what nodes run to what was built and checked, whatever later happens to the tag.
-        [("image_repository", try context.require("image", "repository_uri")),
+        [("image_repository", try context.require(.image, "repository_uri")),
          ("image_tag", env.settings.tag),
-         ("image_digest", try context.require("image", "digest")),
-         ("ssh_key", try context.require("ssh-key", "public_key"))]
+         ("image_digest", try context.require(.image, "digest")),
+         ("ssh_key", try context.require(.sshKey, "public_key"))]
     }
 
     public func fingerprint(_ context: StepContext) async throws -> String {

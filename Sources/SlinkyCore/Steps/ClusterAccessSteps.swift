@@ -2,9 +2,9 @@ import Foundation
 
 /// The last install step: what the user needs next, with the login hostname when the cluster can say it.
 public struct AccessSummaryStep: PipelineStep {
-    public let id = "access"
+    public let id = StepID.access
     public let title = "Login details"
-    public let dependencies = ["terraform-apply"]
+    public let dependencies: [StepID] = [.terraformApply]
     public var alwaysRuns: Bool { true }
     let env: ClusterEnvironment
 
@@ -20,7 +20,7 @@ public struct AccessSummaryStep: PipelineStep {
     public func run(_ context: StepContext) async throws -> StepResult {
         let settings = env.settings
         var outputs: [String: String] = [
-            "kubeconfig_command": context.output("terraform-apply", "configure_kubectl")
+            "kubeconfig_command": context.output(.terraformApply, "configure_kubectl")
                 ?? "aws eks update-kubeconfig --region \(settings.region) --name \(settings.cluster)",
             "ssh_key": settings.sshKeyPath,
         ]
@@ -56,9 +56,9 @@ public struct AccessSummaryStep: PipelineStep {
 
 /// Before terraform removes the cluster: remove what Kubernetes controllers created in AWS on its behalf.
 public struct ReleaseControllerResourcesStep: PipelineStep {
-    public let id = "release-kubernetes"
+    public let id = StepID.releaseKubernetes
     public let title = "Release load balancers and nodes made by Kubernetes"
-    public let dependencies = ["terraform-init"]
+    public let dependencies: [StepID] = [.terraformInit]
     public var alwaysRuns: Bool { true }
     let env: ClusterEnvironment
 
@@ -117,12 +117,12 @@ extension ReleaseControllerResourcesStep {
 
 /// Removes what the AWS load balancer controller left behind, so the VPC can be deleted.
 public struct SweepStep: PipelineStep {
-    public let id = "sweep"
+    public let id = StepID.sweep
     public let title = "Sweep what Kubernetes left in AWS"
-    public let dependencies: [String]
+    public let dependencies: [StepID]
     let env: ClusterEnvironment
 
-    public init(env: ClusterEnvironment, dependencies: [String]) {
+    public init(env: ClusterEnvironment, dependencies: [StepID]) {
         self.env = env
         self.dependencies = dependencies
     }

@@ -2,9 +2,9 @@ import Foundation
 
 /// The ECR repository the slurmd image goes to: described first, created only when missing.
 public struct ECRRepositoryStep: PipelineStep {
-    public let id = "ecr-repository"
+    public let id = StepID.ecrRepository
     public var title: String { "ECR repository \(env.settings.repositoryName)" }
-    public let dependencies = ["identity"]
+    public let dependencies: [StepID] = [.identity]
     let env: ClusterEnvironment
 
     public init(env: ClusterEnvironment) { self.env = env }
@@ -13,7 +13,7 @@ public struct ECRRepositoryStep: PipelineStep {
         var f = Fingerprint()
         f.add("repository", env.settings.repositoryName)
         f.add("region", env.settings.region)
-        f.add("account", context.output("identity", "account"))
+        f.add("account", context.output(.identity, "account"))
         return f.value
     }
 

@@ -2,9 +2,9 @@ import Foundation
 
 /// Puts the FSDP example job into the FSx data bucket, where the login pod sees it as /fsx/data/<file>.
 public struct ExampleJobStep: PipelineStep {
-    public let id = "example-job"
+    public let id = StepID.exampleJob
     public let title = "Example training job in the FSx data bucket"
-    public let dependencies = ["terraform-apply"]
+    public let dependencies: [StepID] = [.terraformApply]
     let env: ClusterEnvironment
 
     public init(env: ClusterEnvironment) { self.env = env }
@@ -13,7 +13,7 @@ public struct ExampleJobStep: PipelineStep {
     var localPath: String { "\(env.settings.projectDirectory)/blueprints/\(Self.fileName)" }
 
     func bucket(_ context: StepContext) -> String? {
-        context.output("terraform-apply", "fsx_bucket_name").flatMap { $0.isEmpty ? nil : $0 }
+        context.output(.terraformApply, "fsx_bucket_name").flatMap { $0.isEmpty ? nil : $0 }
     }
 
     public func fingerprint(_ context: StepContext) async throws -> String {

@@ -3,9 +3,9 @@ import Foundation
 /// Builds the slurmd image for linux/amd64 and pushes it to ECR, unless ECR already holds it.
 /// The work itself is `ImageBuilder`'s, shared with `slinky image build|push|verify`.
 public struct ImageStep: PipelineStep {
-    public let id = "image"
+    public let id = StepID.image
     public var title: String { "slurmd image \(env.settings.repositoryName):\(env.settings.tag)" }
-    public let dependencies = ["ecr-repository"]
+    public let dependencies: [StepID] = [.ecrRepository]
     let env: ClusterEnvironment
 
     public init(env: ClusterEnvironment) { self.env = env }
@@ -23,7 +23,7 @@ public struct ImageStep: PipelineStep {
     public func fingerprint(_ context: StepContext) async throws -> String {
         // Unchanged from earlier versions on purpose: a new fingerprint would make every recorded image stale.
         var f = Fingerprint()
-        f.add("repository", context.output("ecr-repository", "uri"))
+        f.add("repository", context.output(.ecrRepository, "uri"))
         f.add("tag", settings.tag)
         f.add("skip-build", settings.skipBuild ? "yes" : "no")
         if !settings.skipBuild {
@@ -48,7 +48,7 @@ public struct ImageStep: PipelineStep {
     static func region(ofRegistry host: String) -> String? { ImageBuilder.region(ofRegistry: host) }
 
     public func plannedCommands(_ context: StepContext) -> [String] {
-        let uri = context.output("ecr-repository", "uri") ?? "<account>.dkr.ecr.\(settings.region).amazonaws.com/\(settings.repositoryName)"
+        let uri = context.output(.ecrRepository, "uri") ?? "<account>.dkr.ecr.\(settings.region).amazonaws.com/\(settings.repositoryName)"
         let describe = env.aws.invocation(ImageBuilder.describeImageArguments(repositoryName: settings.repositoryName, tag: settings.tag)).commandLine
         if settings.skipBuild { return [describe + "   # --skip-build: the tag must exist"] }
         let target = target(uri: uri)
@@ -65,7 +65,7 @@ public struct ImageStep: PipelineStep {
     }
 
     public func run(_ context: StepContext) async throws -> StepResult {
-        let target = target(uri: try context.require("ecr-repository", "uri"))
+        let target = target(uri: try context.require(.ecrRepository, "uri"))
         let existing = try await describeImage(context)
 
         if settings.skipBuild {

@@ -2,9 +2,9 @@ import Foundation
 
 /// Checks, before anything changes, that every tool and every input file is usable.
 public struct PreflightStep: PipelineStep {
-    public let id = "preflight"
+    public let id = StepID.preflight
     public let title = "Check tools and inputs"
-    public let dependencies: [String] = []
+    public let dependencies: [StepID] = []
     public var alwaysRuns: Bool { true }
     let env: ClusterEnvironment
     let phase: Phase
@@ -74,9 +74,9 @@ public struct PreflightStep: PipelineStep {
 
 /// Who and where: the account behind the credentials, checked with STS.
 public struct IdentityStep: PipelineStep {
-    public let id = "identity"
+    public let id = StepID.identity
     public let title = "Resolve account and region"
-    public let dependencies = ["preflight"]
+    public let dependencies: [StepID] = [.preflight]
     public var alwaysRuns: Bool { true }
     let env: ClusterEnvironment
 

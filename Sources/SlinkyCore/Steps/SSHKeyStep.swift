@@ -2,9 +2,9 @@ import Foundation
 
 /// The ed25519 key for the Slurm login pod: reused when it exists, never overwritten, made in-process when not.
 public struct SSHKeyStep: PipelineStep {
-    public let id = "ssh-key"
+    public let id = StepID.sshKey
     public let title = "SSH login key"
-    public let dependencies: [String] = []
+    public let dependencies: [StepID] = []
     let env: ClusterEnvironment
 
     public init(env: ClusterEnvironment) { self.env = env }

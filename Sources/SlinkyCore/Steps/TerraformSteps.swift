@@ -2,12 +2,12 @@ import Foundation
 
 /// `terraform init` for this cluster's data directory and state file.
 public struct TerraformInitStep: PipelineStep {
-    public let id = "terraform-init"
+    public let id = StepID.terraformInit
     public let title = "Terraform init"
-    public let dependencies: [String]
+    public let dependencies: [StepID]
     let env: ClusterEnvironment
 
-    public init(env: ClusterEnvironment, dependencies: [String] = ["preflight"]) {
+    public init(env: ClusterEnvironment, dependencies: [StepID] = [.preflight]) {
         self.env = env
         self.dependencies = dependencies
     }
@@ -37,22 +37,21 @@ public struct TerraformInitStep: PipelineStep {
 
 /// One `terraform apply`, targeted at a module or (target nil) the whole stack.
 public struct TerraformApplyStep: PipelineStep {
-    public let id: String
+    public let id: StepID
     public let title: String
-    public let dependencies: [String]
+    public let dependencies: [StepID]
     let env: ClusterEnvironment
     let target: String?
 
-    public init(env: ClusterEnvironment, target: String?, dependencies: [String]) {
+    public init(env: ClusterEnvironment, target: String?, dependencies: [StepID]) {
         self.env = env
         self.target = target
         self.dependencies = dependencies
         if let target {
-            let module = target.replacingOccurrences(of: "module.", with: "")
-            id = "terraform-\(module)"
+            id = .terraformApply(target: target)
             title = "Terraform apply \(target)"
         } else {
-            id = "terraform-apply"
+            id = .terraformApply
             title = "Terraform apply (everything)"
         }
     }
@@ -102,21 +101,21 @@ public struct TerraformApplyStep: PipelineStep {
 
 /// One `terraform destroy`, targeted or whole; a target with nothing left in the state is already done.
 public struct TerraformDestroyStep: PipelineStep {
-    public let id: String
+    public let id: StepID
     public let title: String
-    public let dependencies: [String]
+    public let dependencies: [StepID]
     let env: ClusterEnvironment
     let target: String?
 
-    public init(env: ClusterEnvironment, target: String?, dependencies: [String]) {
+    public init(env: ClusterEnvironment, target: String?, dependencies: [StepID]) {
         self.env = env
         self.target = target
         self.dependencies = dependencies
         if let target {
-            id = "destroy-\(target.replacingOccurrences(of: "module.", with: ""))"
+            id = .terraformDestroy(target: target)
             title = "Terraform destroy \(target)"
         } else {
-            id = "destroy-all"
+            id = .destroyAll
             title = "Terraform destroy (everything left)"
         }
     }
