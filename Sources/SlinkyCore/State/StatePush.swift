@@ -64,7 +64,7 @@ public struct StatePush: Sendable {
                 hint: "use that state (`slinky status --name \(settings.cluster) --state-bucket \(bucket)`), or choose another --name")
         }
         var lines: [String] = []
-        let logDirectory = "\(settings.stateDirectory)/logs/\(Session.stamp.string(from: Date()))-state-push"
+        let logDirectory = "\(settings.stateDirectory)/logs/\(RunDriver.stamp.string(from: Date()))-state-push"
         try AtomicFile.makeDirectory(logDirectory, permissions: 0o700)
         let log = StepLog(path: "\(logDirectory)/terraform.log", stepID: .statePush, events: nil)
         defer { log.close() }
@@ -89,7 +89,7 @@ public struct StatePush: Sendable {
                     "the state terraform copied to \(objects.url(location.terraformStateKey)) does not match the local one (\(before.count) resources here, \(after.count) there); the local file is untouched",
                     hint: "look at \(log.path), then delete the copy in the bucket and push again")
             }
-            let aside = settings.terraformStatePath + ".pushed-" + Session.stamp.string(from: Date())
+            let aside = settings.terraformStatePath + ".pushed-" + RunDriver.stamp.string(from: Date())
             try FileManager.default.moveItem(atPath: settings.terraformStatePath, toPath: aside)
             lines.append("terraform state (\(after.count) resources, every id the same) moved to \(objects.url(location.terraformStateKey)); the local copy is kept as \(aside)")
         }
