@@ -55,12 +55,4 @@ struct CLIParsingTests {
         #expect(try plain.cluster.outputFormat([:]) == .text)
     }
 
-    @Test("boolean environment flags accept 1/true/yes/on, and a command-line flag always wins", arguments: [
-        (false, "1", true), (false, "TRUE", true), (false, "yes", true), (false, "on", true),
-        (false, "0", false), (false, "no", false), (false, nil, false), (true, "0", true),
-    ] as [(Bool, String?, Bool)])
-    func environmentFlags(value: Bool, variable: String?, expected: Bool) {
-        let environment = variable.map { ["SLINKY_YES": $0] } ?? [:]
-        #expect(flag(value, "SLINKY_YES", environment) == expected)
-    }
 }

@@ -445,7 +445,7 @@ extension ImageBuilderTests {
             #expect(build.image.dockerfile == "d/x.Dockerfile")
             #expect(build.image.rebuild)
             #expect(build.cluster.region == "eu-west-1")
-            #expect(try keyValuePairs(build.buildArguments, option: "--build-arg") == ["A": "1", "B": "x=y"])
+            #expect(try ImageCommand.keyValuePairs(build.buildArguments, option: "--build-arg") == ["A": "1", "B": "x=y"])
 
             let push = try #require(try SlinkyCommand.parseAsRoot(["image", "push", "--name", "c2", "--tag", "t2"]) as? ImagePush)
             #expect(push.cluster.name == "c2")

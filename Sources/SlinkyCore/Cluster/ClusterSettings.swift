@@ -23,6 +23,8 @@ public struct ClusterSettings: Sendable {
     public var allowCIDR: String?
     public var dryRun = false
     public var reconcile = false
+    /// `--yes`: no confirmation prompt.
+    public var assumeYes = false
     /// The bucket holding shared state (--state-bucket, SLINKY_STATE_BUCKET, or recorded by an earlier run).
     public var stateBucket: String?
     public var stateBucketSource: String?

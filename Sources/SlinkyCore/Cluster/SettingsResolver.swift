@@ -14,8 +14,25 @@ public struct SettingsResolver: Sendable {
         public var stateDir: String?
         public var projectDir: String?
         public var stateBucket: String?
+        /// The on/off flags the command has, as given on its command line; a flag it lacks stays out, so its
+        /// environment variable cannot turn it on.
+        public var flags: [Flag: Bool] = [:]
+        /// `--allow-cidr`; read, with its variable, only when the command has the option.
+        public var allowCIDR: String?
+        public var takesAllowCIDR = false
 
         public init() {}
+    }
+
+    /// The on/off flags, each with the variable that turns it on when the flag is absent.
+    public enum Flag: String, Sendable, CaseIterable {
+        case yes = "SLINKY_YES"
+        case dryRun = "SLINKY_DRY_RUN"
+        case reconcile = "SLINKY_RECONCILE"
+        case skipBuild = "SLINKY_SKIP_BUILD"
+        case skipRepo = "SLINKY_SKIP_REPO"
+        case skipSetup = "SLINKY_SKIP_SETUP"
+        case rebuild = "SLINKY_REBUILD"
     }
 
     public let environment: [String: String]
@@ -34,6 +51,14 @@ public struct SettingsResolver: Sendable {
             if let value = environment[variable], !value.isEmpty { return (value, variable) }
         }
         return nil
+    }
+
+    /// A flag given, else its variable set to 1, true, yes or on.
+    func isOn(_ flag: Flag, _ raw: Raw) -> Bool {
+        guard let given = raw.flags[flag] else { return false }
+        if given { return true }
+        guard let text = environment[flag.rawValue]?.lowercased() else { return false }
+        return ["1", "true", "yes", "on"].contains(text)
     }
 
     /// `--region`, AWS_REGION, AWS_DEFAULT_REGION, the profile's configured region, then us-west-2.
@@ -82,6 +107,17 @@ public struct SettingsResolver: Sendable {
             repositoryName: repository, tag: tag,
             sshKeyPath: (value(raw.sshKey, "SLINKY_SSH_KEY")?.0 ?? ClusterSettings.defaultSSHKey).absolutePath(relativeTo: currentDirectory))
         settings.blueprintExplicit = explicitBlueprint != nil
+        settings.assumeYes = isOn(.yes, raw)
+        settings.dryRun = isOn(.dryRun, raw)
+        settings.reconcile = isOn(.reconcile, raw)
+        settings.skipBuild = isOn(.skipBuild, raw)
+        settings.skipRepo = isOn(.skipRepo, raw)
+        settings.skipSetup = isOn(.skipSetup, raw)
+        settings.rebuild = isOn(.rebuild, raw)
+        if raw.takesAllowCIDR, let cidr = raw.allowCIDR ?? value(nil, "SLINKY_ALLOW_CIDR")?.0 {
+            try LoginCIDR.validate(cidr)
+            settings.allowCIDR = cidr
+        }
         if let (bucket, source) = value(raw.stateBucket, "SLINKY_STATE_BUCKET") {
             try NameRules.validateBucketName(bucket)
             settings.stateBucket = bucket
