@@ -26,7 +26,7 @@ enum CommandSupport {
     }
 
     static func makeRunner() -> ProcessRunner {
-        ProcessRunner(redactor: Redactor(), interrupts: InterruptController.shared)
+        ProcessRunner(redactor: Redactor(), interrupts: InterruptController.shared, installHint: ToolCatalog.installHint(for:))
     }
 
     /// Runs what a command does before (or instead of) a pipeline; a SlinkyError becomes its one-line report

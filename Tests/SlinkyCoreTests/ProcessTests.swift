@@ -20,7 +20,7 @@ final class WatchingSink: OutputLineSink {
 }
 
 private func makeRunner(_ interrupts: InterruptController = InterruptController(onNotice: { _ in })) -> ProcessRunner {
-    ProcessRunner(redactor: Redactor(), interrupts: interrupts)
+    ProcessRunner(redactor: Redactor(), interrupts: interrupts, installHint: ToolCatalog.installHint(for:))
 }
 
 @Suite("InterruptController")

@@ -23,16 +23,27 @@ public struct ProcessRunner: Sendable {
     /// Applied to every child: how slinky points tools at an account, region, sandbox or mirror.
     public let baseEnvironment: [String: String?]
 
-    public init(redactor: Redactor, interrupts: InterruptController, baseEnvironment: [String: String?] = [:]) {
+    /// Names the fix for a program that is not installed (the tools layer knows each one's).
+    public let installHint: @Sendable (String) -> String
+
+    public init(
+        redactor: Redactor, interrupts: InterruptController, baseEnvironment: [String: String?] = [:],
+        installHint: @escaping @Sendable (String) -> String = ProcessRunner.genericInstallHint
+    ) {
         self.redactor = redactor
         self.interrupts = interrupts
         self.baseEnvironment = baseEnvironment
+        self.installHint = installHint
     }
+
+    public static let genericInstallHint: @Sendable (String) -> String = { "install \($0) and make sure it is on PATH" }
 
     /// The same runner for calls that must finish even after Ctrl-C: short bookkeeping (saving the journal
     /// to the bucket, releasing its lock) that turns a stop into a clean one rather than one to clear up.
     public var ignoringInterrupts: ProcessRunner {
-        ProcessRunner(redactor: redactor, interrupts: InterruptController(onNotice: { _ in }), baseEnvironment: baseEnvironment)
+        ProcessRunner(
+            redactor: redactor, interrupts: InterruptController(onNotice: { _ in }), baseEnvironment: baseEnvironment,
+            installHint: installHint)
     }
 
     /// The inherited environment plus slinky's settings and the invocation's own.
@@ -48,11 +59,6 @@ public struct ProcessRunner: Sendable {
         return overrides
     }
 
-    /// A path runs that file; a bare name is looked up on PATH.
-    static func executable(_ invocation: Invocation) -> Executable {
-        invocation.tool.contains("/") ? .path(FilePath(invocation.tool)) : .name(invocation.tool)
-    }
-
     /// Each child leads its own process group, so a terminal's Ctrl-C reaches only slinky, which then
     /// forwards exactly one SIGINT.
     static var childPlatformOptions: PlatformOptions {
@@ -61,38 +67,60 @@ public struct ProcessRunner: Sendable {
         return options
     }
 
+    /// How a child is started, whatever happens to its output: what runs, where, with which environment.
+    struct Launch {
+        let executable: Executable
+        let arguments: Arguments
+        let environment: Environment
+        let workingDirectory: FilePath?
+        let platformOptions: PlatformOptions
+    }
+
+    /// The one spawn path: refuses to start after Ctrl-C, starts the child as `launch` describes, tells the
+    /// interrupt controller about its process group while it runs, and maps a failure to start into
+    /// SlinkyError. `start` only chooses where stdin, stdout and stderr go.
+    func spawn(
+        _ invocation: Invocation,
+        _ start: (Launch, _ tracking: @escaping @Sendable (ProcessIdentifier) -> Void, _ untracking: @escaping @Sendable (ProcessIdentifier) -> Void) async throws -> TerminationStatus
+    ) async throws -> TerminationStatus {
+        if let received = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: received) }
+        // A path runs that file; a bare name is looked up on PATH.
+        let executable: Executable = invocation.tool.contains("/") ? .path(FilePath(invocation.tool)) : .name(invocation.tool)
+        let launch = Launch(
+            executable: executable, arguments: Arguments(invocation.arguments),
+            environment: .inherit.updating(childEnvironment(invocation)),
+            workingDirectory: invocation.workingDirectory.map { FilePath($0) }, platformOptions: Self.childPlatformOptions)
+        let interrupts = self.interrupts
+        do {
+            return try await start(
+                launch, { interrupts.childStarted(group: $0.value) }, { interrupts.childExited(group: $0.value) })
+        } catch let error as SubprocessError where error.code == .executableNotFound {
+            throw SlinkyError.toolMissing(tool: invocation.tool, hint: installHint(invocation.tool))
+        } catch let error as SubprocessError {
+            throw SlinkyError.commandFailed(CommandFailure(
+                commandLine: redactor.redact(invocation.commandLine),
+                exitDescription: "could not be started (\(error))", stderrTail: [], logPath: nil))
+        }
+    }
+
     /// Runs `invocation` to the end. `captureOutput` keeps all of stdout (for JSON answers); otherwise only the tail.
     public func run(
         _ invocation: Invocation, sink: (any OutputLineSink)? = nil, captureOutput: Bool = true
     ) async throws -> ProcessResult {
         if let secret = invocation.standardInput { redactor.register(secret) }
-        if let received = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: received) }
-
-        let overrides = childEnvironment(invocation)
-        let options = Self.childPlatformOptions
-
         let collected = OutputCollector(keepAll: captureOutput)
         let redactor = self.redactor
-        let interrupts = self.interrupts
-        let executable = Self.executable(invocation)
-        let workingDirectory = invocation.workingDirectory.map { FilePath($0) }
-
-        let status: TerminationStatus
-        do {
-            let result = try await Subprocess.run(
-                executable,
-                arguments: Arguments(invocation.arguments),
-                environment: .inherit.updating(overrides),
-                workingDirectory: workingDirectory,
-                platformOptions: options,
+        let status = try await spawn(invocation) { launch, tracking, untracking in
+            try await Subprocess.run(
+                launch.executable, arguments: launch.arguments, environment: launch.environment,
+                workingDirectory: launch.workingDirectory, platformOptions: launch.platformOptions,
                 // An empty string still closes stdin at once, so a child that would prompt sees EOF instead of hanging.
                 input: .string(invocation.standardInput?.value ?? ""),
                 output: .sequence,
                 error: .sequence
             ) { execution in
-                let group = execution.processIdentifier.value
-                interrupts.childStarted(group: group)
-                defer { interrupts.childExited(group: group) }
+                tracking(execution.processIdentifier)
+                defer { untracking(execution.processIdentifier) }
                 try await withThrowingTaskGroup(of: Void.self) { tasks in
                     tasks.addTask {
                         for try await line in execution.standardOutput.strings(bufferingPolicy: .unbounded) {
@@ -110,24 +138,9 @@ public struct ProcessRunner: Sendable {
                     }
                     try await tasks.waitForAll()
                 }
-            }
-            status = result.terminationStatus
-        } catch let error as SubprocessError where error.code == .executableNotFound {
-            throw SlinkyError.toolMissing(tool: invocation.tool, hint: ToolCatalog.installHint(for: invocation.tool))
-        } catch let error as SubprocessError {
-            throw SlinkyError.commandFailed(CommandFailure(
-                commandLine: redactor.redact(invocation.commandLine),
-                exitDescription: "could not be started (\(error))", stderrTail: [], logPath: nil))
+            }.terminationStatus
         }
-
-        var result = ProcessResult(
-            exitCode: nil, signal: nil,
-            standardOutput: collected.stdout, standardErrorTail: collected.stderrTail)
-        switch status {
-        case .exited(let code): result.exitCode = code
-        case .signaled(let signal): result.signal = signal
-        }
-        return result
+        return ProcessResult(status, standardOutput: collected.stdout, standardErrorTail: collected.stderrTail)
     }
 }
 
@@ -145,9 +158,6 @@ extension ProcessRunner {
         if let received = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: received) }
         precondition(invocation.standardInput == nil, "secrets never go to a command whose output is not redacted")
 
-        let overrides = childEnvironment(invocation)
-        let options = Self.childPlatformOptions
-
         let startOffset = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? NSNumber)?.uint64Value ?? 0
         let out: FileDescriptor
         let err: FileDescriptor
@@ -160,36 +170,31 @@ extension ProcessRunner {
             throw SlinkyError.fileWrite(path: logPath, reason: "\(error)")
         }
         let follower = LogFollower(path: logPath, offset: startOffset, onLine: onLine)
-        let interrupts = self.interrupts
-        let executable = Self.executable(invocation)
-        let status: TerminationStatus
-        do {
-            let result = try await Subprocess.run(
-                executable,
-                arguments: Arguments(invocation.arguments),
-                environment: .inherit.updating(overrides),
-                workingDirectory: invocation.workingDirectory.map { FilePath($0) },
-                platformOptions: options,
+        let status = try await spawn(invocation) { launch, tracking, untracking in
+            try await Subprocess.run(
+                launch.executable, arguments: launch.arguments, environment: launch.environment,
+                workingDirectory: launch.workingDirectory, platformOptions: launch.platformOptions,
                 input: .none,
                 output: .fileDescriptor(out, closeAfterSpawningProcess: true),
                 error: .fileDescriptor(err, closeAfterSpawningProcess: true)
             ) { execution in
-                let group = execution.processIdentifier.value
-                interrupts.childStarted(group: group)
-                defer { interrupts.childExited(group: group) }
+                tracking(execution.processIdentifier)
+                defer { untracking(execution.processIdentifier) }
                 await follower.follow { Self.hasExited(execution.processIdentifier) }
-            }
-            status = result.terminationStatus
-        } catch let error as SubprocessError where error.code == .executableNotFound {
-            throw SlinkyError.toolMissing(tool: invocation.tool, hint: ToolCatalog.installHint(for: invocation.tool))
+            }.terminationStatus
         }
         let tail = follower.drain()
-        var result = ProcessResult(exitCode: nil, signal: nil, standardOutput: tail.joined(separator: "\n"), standardErrorTail: tail)
+        return ProcessResult(status, standardOutput: tail.joined(separator: "\n"), standardErrorTail: tail)
+    }
+}
+
+extension ProcessResult {
+    init(_ status: TerminationStatus, standardOutput: String, standardErrorTail: [String]) {
+        self.init(exitCode: nil, signal: nil, standardOutput: standardOutput, standardErrorTail: standardErrorTail)
         switch status {
-        case .exited(let code): result.exitCode = code
-        case .signaled(let signal): result.signal = signal
+        case .exited(let code): exitCode = code
+        case .signaled(let signal): self.signal = signal
         }
-        return result
     }
 }
 
@@ -206,88 +211,4 @@ extension ProcessRunner {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.value)/stat", encoding: .utf8) else { return true }
         return stat.split(separator: ")").last?.split(separator: " ").first == "Z"
     }
-}
-
-/// Reads lines appended to a file by a child, from where the child started writing.
-final class LogFollower: Sendable {
-    private struct State {
-        var offset: UInt64
-        var partial = Data()
-        var tail: [String] = []
-    }
-    private let path: String
-    private let state: Mutex<State>
-    private let onLine: @Sendable (String) -> Void
-
-    init(path: String, offset: UInt64, onLine: @escaping @Sendable (String) -> Void) {
-        self.path = path
-        self.state = Mutex(State(offset: offset))
-        self.onLine = onLine
-    }
-
-    /// Reads new lines every quarter second until `exited` says the child is gone.
-    func follow(_ exited: () -> Bool) async {
-        while !Task.isCancelled {
-            readNew()
-            if exited() { return }
-            do { try await Task.sleep(for: .milliseconds(250)) } catch { return }
-        }
-    }
-
-    func drain() -> [String] {
-        readNew(flushPartial: true)
-        return state.withLock { $0.tail }
-    }
-
-    private func readNew(flushPartial: Bool = false) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return }
-        defer { try? handle.close() }
-        let lines: [String] = state.withLock { s in
-            try? handle.seek(toOffset: s.offset)
-            let data = (try? handle.readToEnd()) ?? Data()
-            s.offset += UInt64(data.count)
-            s.partial.append(data)
-            var complete: [String] = []
-            while let newline = s.partial.firstIndex(of: 0x0A) {
-                complete.append(String(decoding: s.partial[s.partial.startIndex..<newline], as: UTF8.self))
-                s.partial.removeSubrange(s.partial.startIndex...newline)
-            }
-            if flushPartial && !s.partial.isEmpty {
-                complete.append(String(decoding: s.partial, as: UTF8.self))
-                s.partial.removeAll()
-            }
-            s.tail.append(contentsOf: complete)
-            if s.tail.count > 80 { s.tail.removeFirst(s.tail.count - 40) }
-            return complete
-        }
-        for line in lines { onLine(line) }
-    }
-}
-
-/// Collects what a child printed: all of stdout if asked, and the last lines of stderr for error messages.
-final class OutputCollector: Sendable {
-    private struct Buffers {
-        var stdout: [String] = []
-        var stderr: [String] = []
-    }
-    private let buffers = Mutex(Buffers())
-    private let keepAll: Bool
-    private static let tailLength = 40
-
-    init(keepAll: Bool) { self.keepAll = keepAll }
-
-    func append(_ line: String, isError: Bool) {
-        buffers.withLock { b in
-            if isError {
-                b.stderr.append(line)
-                if b.stderr.count > Self.tailLength * 2 { b.stderr.removeFirst(b.stderr.count - Self.tailLength) }
-            } else {
-                b.stdout.append(line)
-                if !keepAll, b.stdout.count > Self.tailLength * 2 { b.stdout.removeFirst(b.stdout.count - Self.tailLength) }
-            }
-        }
-    }
-
-    var stdout: String { buffers.withLock { $0.stdout.joined(separator: "\n") } }
-    var stderrTail: [String] { buffers.withLock { Array($0.stderr.suffix(Self.tailLength)) } }
 }

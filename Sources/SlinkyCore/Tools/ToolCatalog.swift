@@ -24,7 +24,7 @@ public enum ToolCatalog {
     public static let all = [aws, terraform, docker, kubectl]
 
     public static func installHint(for tool: String) -> String {
-        all.first { $0.name == (tool as NSString).lastPathComponent }?.installHint ?? "install \(tool) and make sure it is on PATH"
+        all.first { $0.name == (tool as NSString).lastPathComponent }?.installHint ?? ProcessRunner.genericInstallHint(tool)
     }
 
     /// The first line of a version banner, which is all anyone needs in a log ("Terraform v1.11.4").
