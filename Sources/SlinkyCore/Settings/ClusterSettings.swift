@@ -71,54 +71,13 @@ public struct ClusterSettings: Sendable {
     public static let sshKeyComment = "slurm-login"
 }
 
-/// Finds the slinky checkout (terraform/, blueprints/, dockerfiles/) the commands work from.
-public enum ProjectLocator {
-    public static func locate(explicit: String?, currentDirectory: String, executablePath: String) throws -> String {
-        if let explicit {
-            let path = explicit.absolutePath(relativeTo: currentDirectory)
-            guard fileKind("\(path)/terraform/stack.json") == .file else {
-                throw SlinkyError.invalidInput(
-                    "\(path) is not a slinky checkout (no terraform/stack.json)",
-                    hint: "pass --project-dir with the folder that holds terraform/ and blueprints/")
-            }
-            return path
+extension ClusterSettings {
+    /// Preflight and `slinky image build` both refuse a Dockerfile that is not there, before any work.
+    public func requireDockerfile() throws {
+        guard fileKind(dockerfilePath) == .file else {
+            throw SlinkyError.invalidInput(
+                "the Dockerfile \(dockerfilePath) does not exist",
+                hint: "pass --dockerfile with the path of the slurmd Dockerfile")
         }
-        let resolvedExecutable = (executablePath as NSString).resolvingSymlinksInPath
-        for start in [currentDirectory, (resolvedExecutable as NSString).deletingLastPathComponent] {
-            var candidate = start
-            while true {
-                if fileKind("\(candidate)/terraform/stack.json") == .file { return candidate }
-                let parent = (candidate as NSString).deletingLastPathComponent
-                if parent == candidate || parent.isEmpty { break }
-                candidate = parent
-            }
-        }
-        throw SlinkyError.invalidInput(
-            "cannot find slinky's terraform stack from \(currentDirectory)",
-            hint: "run slinky inside its checkout, or pass --project-dir (or SLINKY_PROJECT_DIR)")
-    }
-}
-
-/// The services a command works with, built once from its settings.
-public struct ClusterEnvironment: Sendable {
-    public let settings: ClusterSettings
-    public let runner: ProcessRunner
-    public let aws: AWSCLI
-    public let terraform: Terraform
-    public let docker: Docker
-    public let clusterAPI: any ClusterAPI
-
-    public init(settings: ClusterSettings, runner: ProcessRunner, clusterAPI: (any ClusterAPI)? = nil) {
-        self.settings = settings
-        self.runner = runner
-        self.aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
-        self.terraform = Terraform(
-            runner: runner, stackDirectory: settings.stackDirectory, dataDirectory: settings.terraformDataDirectory,
-            statePath: settings.terraformStatePath, blueprintPath: settings.blueprintPath, cluster: settings.cluster,
-            region: settings.region, profile: settings.profile, remoteState: settings.remoteState,
-            workspace: settings.terraformWorkspace)
-        self.docker = Docker(runner: runner)
-        self.clusterAPI = clusterAPI ?? KubectlClusterAPI(
-            runner: runner, aws: aws, cluster: settings.cluster, kubeconfigPath: settings.kubeconfigPath)
     }
 }

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The services a command works with, built once from its settings.
+public struct ClusterEnvironment: Sendable {
+    public let settings: ClusterSettings
+    public let runner: ProcessRunner
+    public let aws: AWSCLI
+    public let terraform: Terraform
+    public let docker: Docker
+    public let clusterAPI: any ClusterAPI
+
+    public init(settings: ClusterSettings, runner: ProcessRunner, clusterAPI: (any ClusterAPI)? = nil) {
+        self.settings = settings
+        self.runner = runner
+        self.aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
+        self.terraform = Terraform(
+            runner: runner, stackDirectory: settings.stackDirectory, dataDirectory: settings.terraformDataDirectory,
+            statePath: settings.terraformStatePath, blueprintPath: settings.blueprintPath, cluster: settings.cluster,
+            region: settings.region, profile: settings.profile, remoteState: settings.remoteState,
+            workspace: settings.terraformWorkspace)
+        self.docker = Docker(runner: runner)
+        self.clusterAPI = clusterAPI ?? KubectlClusterAPI(
+            runner: runner, aws: aws, cluster: settings.cluster, kubeconfigPath: settings.kubeconfigPath)
+    }
+}
