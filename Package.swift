@@ -32,13 +32,19 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // What both test targets use to watch a pipeline.
+        .target(
+            name: "SlinkyTestSupport",
+            dependencies: ["SlinkyCore"],
+            path: "Tests/SlinkyTestSupport"
+        ),
         .testTarget(
             name: "SlinkyCoreTests",
-            dependencies: ["SlinkyCore", "SlinkyCLI"]
+            dependencies: ["SlinkyCore", "SlinkyCLI", "SlinkyTestSupport"]
         ),
         .testTarget(
             name: "SlinkyIntegrationTests",
-            dependencies: ["SlinkyCore"]
+            dependencies: ["SlinkyCore", "SlinkyTestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

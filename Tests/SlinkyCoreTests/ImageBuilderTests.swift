@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SlinkyTestSupport
 import Testing
 @testable import SlinkyCLI
 @testable import SlinkyCore

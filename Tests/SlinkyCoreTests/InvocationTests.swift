@@ -203,8 +203,8 @@ struct BaseRegistryTests {
             FROM ghcr.io/slinkyproject/slurmd:25.05-ubuntu24.04
             COPY --from=dlc /opt/conda /opt/conda
             """
-        #expect(ImageStep.baseRegistries(dockerfile: dockerfile) == ["763104351884.dkr.ecr.us-east-1.amazonaws.com"])
-        #expect(ImageStep.region(ofRegistry: "763104351884.dkr.ecr.us-east-1.amazonaws.com") == "us-east-1")
+        #expect(ImageBuilder.baseRegistries(dockerfile: dockerfile) == ["763104351884.dkr.ecr.us-east-1.amazonaws.com"])
+        #expect(ImageBuilder.region(ofRegistry: "763104351884.dkr.ecr.us-east-1.amazonaws.com") == "us-east-1")
     }
 
     @Test("a registry named twice is listed once, FROM lines in any case count")
@@ -213,7 +213,7 @@ struct BaseRegistryTests {
             from 123456789012.dkr.ecr.eu-west-1.amazonaws.com/base:1 as a
             FROM 123456789012.dkr.ecr.eu-west-1.amazonaws.com/base:2
             """
-        #expect(ImageStep.baseRegistries(dockerfile: dockerfile) == ["123456789012.dkr.ecr.eu-west-1.amazonaws.com"])
+        #expect(ImageBuilder.baseRegistries(dockerfile: dockerfile) == ["123456789012.dkr.ecr.eu-west-1.amazonaws.com"])
     }
 
     @Test("a Dockerfile using only public or local images needs no ECR login")
@@ -226,14 +226,14 @@ struct BaseRegistryTests {
             RUN echo 763104351884.dkr.ecr.us-east-1.amazonaws.com/not-an-image-reference
             COPY --from=localimage /a /b
             """
-        #expect(ImageStep.baseRegistries(dockerfile: dockerfile).isEmpty)
+        #expect(ImageBuilder.baseRegistries(dockerfile: dockerfile).isEmpty)
     }
 
     @Test("the shipped Dockerfiles: the DLC one needs a login to the DLC registry, the sandbox one none")
     func shippedDockerfiles() throws {
         let dlc = try String(contentsOfFile: packageRoot + "/dockerfiles/dlc-slurmd.Dockerfile", encoding: .utf8)
-        #expect(ImageStep.baseRegistries(dockerfile: dlc) == ["763104351884.dkr.ecr.us-east-1.amazonaws.com"])
+        #expect(ImageBuilder.baseRegistries(dockerfile: dlc) == ["763104351884.dkr.ecr.us-east-1.amazonaws.com"])
         let sandbox = try String(contentsOfFile: packageRoot + "/dockerfiles/sandbox-slurmd.Dockerfile", encoding: .utf8)
-        #expect(ImageStep.baseRegistries(dockerfile: sandbox).isEmpty)
+        #expect(ImageBuilder.baseRegistries(dockerfile: sandbox).isEmpty)
     }
 }

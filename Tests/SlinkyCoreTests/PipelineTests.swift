@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SlinkyTestSupport
 import Testing
 @testable import SlinkyCore
 

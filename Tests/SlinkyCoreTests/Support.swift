@@ -23,29 +23,6 @@ struct TempDirectory {
     }
 }
 
-/// Collects every event a pipeline emits.
-final class RecordingEventSink: EventSink {
-    private let recorded = Mutex<[PipelineEvent]>([])
-    private let finished = Mutex(0)
-
-    func emit(_ event: PipelineEvent) { recorded.withLock { $0.append(event) } }
-    func finish() { finished.withLock { $0 += 1 } }
-
-    var events: [PipelineEvent] { recorded.withLock { $0 } }
-
-    var startedSteps: [StepID] {
-        events.compactMap { if case .stepStarted(let id, _) = $0 { id } else { nil } }
-    }
-
-    var finishedReports: [StepReport] {
-        events.compactMap { if case .stepFinished(let report) = $0 { report } else { nil } }
-    }
-
-    var notes: [String] {
-        events.compactMap { if case .note(let text) = $0 { text } else { nil } }
-    }
-}
-
 /// An ordered, thread-safe record of what the test steps were asked to do.
 final class CallLog: Sendable {
     private let entries = Mutex<[String]>([])
@@ -133,8 +110,3 @@ let packageRoot: String = {
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.path
 }()
-
-/// Test pipelines name their made-up steps with plain strings; slinky's own code cannot.
-extension StepID: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self.init(value) }
-}

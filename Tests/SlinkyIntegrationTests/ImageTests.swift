@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SlinkyTestSupport
 import Testing
 import SlinkyCore
 
@@ -297,12 +298,6 @@ enum StepHarness {
         func run(_ context: StepContext) async throws -> StepResult { StepResult(outputs: ["uri": uri, "created": "no"]) }
     }
 
-    final class Events: EventSink {
-        private let recorded = Mutex<[PipelineEvent]>([])
-        func emit(_ event: PipelineEvent) { recorded.withLock { $0.append(event) } }
-        var notes: [String] { recorded.withLock { $0 }.compactMap { if case .note(let text) = $0 { text } else { nil } } }
-    }
-
     static func run(
         _ ws: Workspace, repository: String, uri: String, dockerfile: String, journalPath: String, tag: String = "v1",
         skipBuild: Bool = false
@@ -318,7 +313,7 @@ enum StepHarness {
         let logs = "\(ws.root)/logs-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
         let pipeline = try Pipeline(phase: .install, steps: [KnownRepositoryStep(uri: uri), ImageStep(env: env)])
-        let events = Events()
+        let events = RecordingEventSink()
         let outcome = await pipeline.run(
             journal: try JournalStore(path: journalPath, cluster: ws.cluster), events: events, logDirectory: logs,
             reconcile: false, interrupts: interrupts)

@@ -43,10 +43,6 @@ public struct ImageStep: PipelineStep {
         return .drifted(digest == nil ? "ECR no longer holds tag \(settings.tag)" : "tag \(settings.tag) now points at another image")
     }
 
-    /// Kept here for callers that knew them as the step's; `ImageBuilder` owns them.
-    public static func baseRegistries(dockerfile: String) -> [String] { ImageBuilder.baseRegistries(dockerfile: dockerfile) }
-    static func region(ofRegistry host: String) -> String? { ImageBuilder.region(ofRegistry: host) }
-
     public func plannedCommands(_ context: StepContext) -> [String] {
         let uri = context.output(.ecrRepository, "uri") ?? "<account>.dkr.ecr.\(settings.region).amazonaws.com/\(settings.repositoryName)"
         let describe = env.aws.invocation(ImageBuilder.describeImageArguments(repositoryName: settings.repositoryName, tag: settings.tag)).commandLine
