@@ -1,5 +1,5 @@
-# Cluster components the Slurm cluster relies on. Each follows a blueprint
-# switch; versions come from var.chart_versions.
+# Values of the cluster components the Slurm cluster relies on. Each follows a
+# blueprint switch; versions are pinned in releases.tf.
 
 locals {
   gpu_toleration = {
@@ -11,73 +11,41 @@ locals {
   system_node_selector = {
     "slinky.slurm.net/node-pool" = "system"
   }
-}
 
-# Without access entries the Karpenter node role is mapped in aws-auth (the
-# system node group's role is mapped by EKS itself).
-resource "kubernetes_config_map_v1_data" "aws_auth" {
-  count = !local.aws.access_entries_enabled && local.aws.karpenter_node_role_arn != null ? 1 : 0
-
-  metadata {
-    name      = "aws-auth"
-    namespace = "kube-system"
+  # The same placement as a node affinity, for charts that have no nodeSelector.
+  system_node_affinity = {
+    nodeAffinity = {
+      requiredDuringSchedulingIgnoredDuringExecution = {
+        nodeSelectorTerms = [{
+          matchExpressions = [for key, value in local.system_node_selector : {
+            key      = key
+            operator = "In"
+            values   = [value]
+          }]
+        }]
+      }
+    }
   }
 
-  data = {
-    mapRoles = yamlencode([
-      {
-        rolearn  = local.aws.system_node_role_arn
-        username = "system:node:{{EC2PrivateDNSName}}"
-        groups   = ["system:bootstrappers", "system:nodes"]
-      },
-      {
-        rolearn  = local.aws.karpenter_node_role_arn
-        username = "system:node:{{EC2PrivateDNSName}}"
-        groups   = ["system:bootstrappers", "system:nodes"]
-      },
-    ])
-  }
+  default_tags = merge(var.tags, {
+    "slinky:cluster" = var.name
+    "managed-by"     = "slinky"
+  })
 
-  force = true
-}
-
-resource "helm_release" "cert_manager" {
-  count = var.enable_cert_manager ? 1 : 0
-
-  name             = "cert-manager"
-  repository       = "https://charts.jetstack.io"
-  chart            = "cert-manager"
-  version          = var.chart_versions.cert_manager
-  namespace        = "cert-manager"
-  create_namespace = true
-  wait             = true
-  timeout          = 900
-
-  values = [yamlencode({
+  cert_manager_values = {
     crds         = { enabled = true }
     nodeSelector = local.system_node_selector
     webhook      = { nodeSelector = local.system_node_selector }
     cainjector   = { nodeSelector = local.system_node_selector }
     startupapicheck = {
       # helm waits until the webhook answers, instead of a fixed sleep.
-      enabled = true
-      timeout = "5m"
+      enabled      = true
+      timeout      = "5m"
+      nodeSelector = local.system_node_selector
     }
-  })]
-}
+  }
 
-resource "helm_release" "aws_load_balancer_controller" {
-  count = var.enable_aws_load_balancer_controller ? 1 : 0
-
-  name       = "aws-load-balancer-controller"
-  repository = "https://aws.github.io/eks-charts"
-  chart      = "aws-load-balancer-controller"
-  version    = var.chart_versions.aws_load_balancer_controller
-  namespace  = "kube-system"
-  wait       = true
-  timeout    = 900
-
-  values = [yamlencode({
+  aws_load_balancer_controller_values = {
     clusterName  = local.aws.cluster_name
     region       = var.region
     vpcId        = local.aws.vpc_id
@@ -88,22 +56,9 @@ resource "helm_release" "aws_load_balancer_controller" {
       name        = "aws-load-balancer-controller"
       annotations = { "eks.amazonaws.com/role-arn" = local.aws.lb_controller_role_arn }
     }
-  })]
-}
+  }
 
-resource "helm_release" "karpenter" {
-  count = var.enable_karpenter ? 1 : 0
-
-  name             = "karpenter"
-  repository       = "oci://public.ecr.aws/karpenter"
-  chart            = "karpenter"
-  version          = var.chart_versions.karpenter
-  namespace        = "karpenter"
-  create_namespace = true
-  wait             = true
-  timeout          = 900
-
-  values = [yamlencode({
+  karpenter_values = {
     nodeSelector = local.system_node_selector
     settings = {
       clusterName       = local.aws.cluster_name
@@ -113,56 +68,19 @@ resource "helm_release" "karpenter" {
       name        = "karpenter"
       annotations = { "eks.amazonaws.com/role-arn" = local.aws.karpenter_controller_role_arn }
     }
-  })]
+  }
 
-  depends_on = [kubernetes_config_map_v1_data.aws_auth]
-}
-
-resource "helm_release" "nvidia_device_plugin" {
-  count = var.enable_nvidia_device_plugin ? 1 : 0
-
-  name             = "nvidia-device-plugin"
-  repository       = "https://nvidia.github.io/k8s-device-plugin"
-  chart            = "nvidia-device-plugin"
-  version          = var.chart_versions.nvidia_device_plugin
-  namespace        = "nvidia-device-plugin"
-  create_namespace = true
-  wait             = false
-
-  values = [yamlencode({
+  nvidia_device_plugin_values = {
     nodeSelector = { "karpenter.k8s.aws/instance-gpu-manufacturer" = "nvidia" }
     tolerations  = [local.gpu_toleration]
-  })]
-}
+  }
 
-resource "helm_release" "aws_efa_k8s_device_plugin" {
-  count = var.enable_aws_efa_k8s_device_plugin ? 1 : 0
-
-  name       = "aws-efa-k8s-device-plugin"
-  repository = "https://aws.github.io/eks-charts"
-  chart      = "aws-efa-k8s-device-plugin"
-  version    = var.chart_versions.aws_efa_k8s_device_plugin
-  namespace  = "kube-system"
-  wait       = false
-
-  values = [yamlencode({
+  aws_efa_k8s_device_plugin_values = {
     nodeSelector = { "vpc.amazonaws.com/efa.present" = "true" }
     tolerations  = [local.gpu_toleration]
-  })]
-}
+  }
 
-resource "helm_release" "aws_fsx_csi_driver" {
-  count = var.enable_aws_fsx_csi_driver ? 1 : 0
-
-  name       = "aws-fsx-csi-driver"
-  repository = "https://kubernetes-sigs.github.io/aws-fsx-csi-driver"
-  chart      = "aws-fsx-csi-driver"
-  version    = var.chart_versions.aws_fsx_csi_driver
-  namespace  = "kube-system"
-  wait       = true
-  timeout    = 900
-
-  values = [yamlencode({
+  aws_fsx_csi_driver_values = {
     controller = {
       nodeSelector = local.system_node_selector
       # On file systems it provisions dynamically (a StorageClass of
@@ -176,30 +94,47 @@ resource "helm_release" "aws_fsx_csi_driver" {
     node = {
       tolerations = [{ operator = "Exists" }]
     }
-  })]
-}
+  }
 
-resource "helm_release" "kube_prometheus_stack" {
-  count = var.enable_kube_prometheus_stack ? 1 : 0
-
-  name             = "kube-prometheus-stack"
-  repository       = "https://prometheus-community.github.io/helm-charts"
-  chart            = "kube-prometheus-stack"
-  version          = var.chart_versions.kube_prometheus_stack
-  namespace        = "monitoring"
-  create_namespace = true
-  wait             = true
-  timeout          = 1200
-
-  values = [yamlencode({
+  kube_prometheus_stack_values = {
     prometheus = {
       prometheusSpec = {
         nodeSelector = local.system_node_selector
-        # Find the Slurm exporter's ServiceMonitor in other namespaces.
+        # Find the Slurm exporter's and DCGM's ServiceMonitors in other namespaces.
         serviceMonitorSelectorNilUsesHelmValues = false
       }
     }
-    grafana      = { nodeSelector = local.system_node_selector }
+    prometheusOperator   = { nodeSelector = local.system_node_selector }
+    "kube-state-metrics" = { nodeSelector = local.system_node_selector }
+    grafana = {
+      nodeSelector = local.system_node_selector
+      # The Slurm/GPU dashboard is a ConfigMap of the slinky-aws chart.
+      sidecar = { dashboards = { enabled = true, label = "grafana_dashboard", searchNamespace = "ALL" } }
+    }
     alertmanager = { enabled = false }
-  })]
+  }
+
+  # GPU metrics per device, labelled with the Slurm job that holds the GPU:
+  # the slurm chart's DCGM prolog/epilog write job ids into a host folder
+  # (vendor.nvidia.dcgm) that the exporter reads.
+  dcgm_job_mapping_dir = "/var/lib/dcgm-exporter/job-mapping"
+
+  dcgm_exporter_values = {
+    nodeSelector = { "karpenter.k8s.aws/instance-gpu-manufacturer" = "nvidia" }
+    tolerations  = [local.gpu_toleration]
+    serviceMonitor = {
+      enabled          = var.enable_kube_prometheus_stack
+      additionalLabels = { release = "kube-prometheus-stack" }
+    }
+    extraEnv = [{ name = "DCGM_HPC_JOB_MAPPING_DIR", value = local.dcgm_job_mapping_dir }]
+    extraHostVolumes = [{
+      name     = "dcgm-job-mapping"
+      hostPath = local.dcgm_job_mapping_dir
+    }]
+    extraVolumeMounts = [{
+      name      = "dcgm-job-mapping"
+      mountPath = local.dcgm_job_mapping_dir
+      readOnly  = true
+    }]
+  }
 }

@@ -1,25 +1,9 @@
+# No provider and no backend: this root only computes what the Kubernetes
+# layer deploys (every helm release with its values, and the few objects
+# slinky creates itself). slinky evaluates it with a throwaway state, then
+# renders each release with helm (`slinky render`) or installs it on the
+# cluster (the install's `kubernetes` step). Both read the same outputs, so
+# what is reviewed is what is deployed.
 terraform {
   required_version = ">= 1.9.0"
-
-  # Same arrangement as the AWS layer: slinky passes the state path.
-  backend "local" {}
-
-  required_providers {
-    aws = {
-      source  = "hashicorp/aws"
-      version = ">= 5.80.0, < 6.0.0"
-    }
-    helm = {
-      source  = "hashicorp/helm"
-      version = ">= 3.0.0, < 4.0.0"
-    }
-    kubernetes = {
-      source  = "hashicorp/kubernetes"
-      version = ">= 2.36.0, < 3.0.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = ">= 3.6.0, < 4.0.0"
-    }
-  }
 }

@@ -1,11 +1,6 @@
-output "values" {
-  description = "Values of the Slinky slurm cluster chart."
-  value       = local.values
-}
-
 output "values_yaml" {
-  description = "The same values as YAML, as passed to helm_release.slurm."
-  value       = yamlencode(local.values)
+  description = "Values of the Slinky slurm cluster chart, as YAML, shaped for slinky_version (the two releases take different shapes)."
+  value       = split(".", var.slinky_version)[0] == "0" ? yamlencode(local.values_v0) : yamlencode(local.values_v1)
 }
 
 output "login_service" {
@@ -14,7 +9,7 @@ output "login_service" {
 }
 
 output "login_service_yaml" {
-  description = "The login NLB service as a Kubernetes manifest (what kubernetes_service_v1.login creates)."
+  description = "The login NLB service as a Kubernetes manifest (what the slinky-aws chart creates for Slinky 0.4.1)."
   value = yamlencode({
     apiVersion = "v1"
     kind       = "Service"

@@ -152,3 +152,32 @@ variable "gpu_toleration" {
     effect   = "NoSchedule"
   }
 }
+
+variable "slinky_version" {
+  description = "Slinky chart version the values are shaped for (0.4.1 or 1.2.1)."
+  type        = string
+  default     = "0.4.1"
+
+  validation {
+    condition     = contains(["0.4.1", "1.2.1"], var.slinky_version)
+    error_message = "slinky_version must be 0.4.1 or 1.2.1."
+  }
+}
+
+variable "enable_dcgm" {
+  description = "Write Slurm job ids where NVIDIA's DCGM exporter reads them (the chart's vendor.nvidia.dcgm prolog/epilog)."
+  type        = bool
+  default     = false
+}
+
+variable "priority_class_name" {
+  description = "PriorityClass of every Slurm pod (empty: none)."
+  type        = string
+  default     = ""
+}
+
+variable "control_pod_affinity" {
+  description = "Affinity of the control pods (controller, restapi, accounting, login): the spread across system nodes."
+  type        = any
+  default     = {}
+}
