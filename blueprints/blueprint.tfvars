@@ -40,6 +40,16 @@ enable_kube_prometheus_stack        = true
 enable_slurm_operator               = true
 deploy_slurm_cluster                = true
 
+# Slurm: Slinky 0.4.1 runs Slurm 25.05 (the default image tag); 1.2.1 runs Slurm 26.05
+# and needs a 26.05 slurmd image (--tag 26.05.*). `slinky render` shows every object.
+# slinky_version             = "0.4.1"
+# gpu_capacity_types         = ["on-demand"]   # or ["spot", "on-demand"]: spot first, on-demand when none
+# gpu_node_disk_size         = "500Gi"         # OS, the ~15 GB slurmd image, local scratch
+# enable_dcgm_exporter       = true            # GPU metrics per Slurm job + a Slurm/GPU Grafana dashboard
+# slurm_priority_class_value = 1000000         # 0: no PriorityClass for Slurm pods
+# spread_slurm_control_pods  = true            # control pods prefer different system nodes
+# deploy_kubernetes_layer    = true            # false: stop after the AWS layer
+
 # Slurm cluster (written by slinky)
 image_repository = ""
 image_tag        = ""

@@ -14,7 +14,10 @@
 #                                  Scaling group does not exist
 #   aws_max_retries       = 2      unimplemented calls fail fast instead of
 #                                  being retried for minutes
-# The Kubernetes layer cannot run against the emulator at all.
+#   deploy_kubernetes_layer = false  the emulated cluster has no API server:
+#                                  install evaluates the Kubernetes layer with
+#                                  the real AWS outputs and stops there
+#                                  (`slinky render` renders it offline)
 # -------------------------------------------------------------------------------------
 
 name   = "slurm-on-eks"
@@ -52,6 +55,9 @@ login_allow_cidr = "192.0.2.10/32"
 # -------------------------------------------------------------------------------------
 # EKS Addons Configuration (the emulator has no add-on or access entry API)
 # -------------------------------------------------------------------------------------
+
+# The emulated cluster has no API server (see the header).
+deploy_kubernetes_layer = false
 
 enable_eks_addons     = false
 enable_access_entries = false

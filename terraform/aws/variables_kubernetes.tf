@@ -56,6 +56,12 @@ variable "deploy_slurm_cluster" {
   default     = true
 }
 
+variable "deploy_kubernetes_layer" {
+  description = "Install the Kubernetes layer (cluster components, Slinky, the Slurm cluster) once the AWS layer is up. false stops there; `slinky render` still shows what would be installed. The sandbox sets false: moto's EKS has no API server."
+  type        = bool
+  default     = true
+}
+
 variable "slinky_version" {
   description = "Slinky release (operator, CRDs and cluster chart together): 0.4.1 runs Slurm 25.05, 1.2.1 runs Slurm 26.05. The slurmd image's Slurm version must match."
   type        = string

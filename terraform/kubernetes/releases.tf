@@ -154,3 +154,8 @@ output "login_service" {
     selector  = "app.kubernetes.io/name=login"
   }
 }
+
+output "deploy" {
+  description = "Whether slinky installs the releases (deploy_kubernetes_layer); false stops after the AWS layer."
+  value       = var.deploy_kubernetes_layer
+}

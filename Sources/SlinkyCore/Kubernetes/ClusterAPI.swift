@@ -10,6 +10,13 @@ public protocol ClusterAPI: Sendable {
     /// Deletes what makes AWS resources outside terraform's knowledge (LoadBalancer services, Karpenter
     /// NodePools) and waits for them to go, so the VPC can be destroyed afterwards.
     func releaseControllerResources(log: StepLog) async throws -> [String]
+    /// Creates a Secret with these values unless one of that name exists (a database initialised with the
+    /// first password must keep it). The values travel on stdin only.
+    func createSecretIfMissing(_ secret: GeneratedSecret, values: [String: Secret], log: StepLog) async throws -> Bool
+    /// Server-side apply of one object (JSON), owned by field manager "slinky".
+    func apply(object json: String, log: StepLog) async throws
+    /// `helm upgrade --install` of one release from an unpacked chart and a values file.
+    func install(_ release: HelmRelease, chartDirectory: String, valuesPath: String, log: StepLog) async throws
 }
 
 public struct ClusterUnreachable: Error, Sendable {
@@ -40,10 +47,18 @@ public struct KubectlClusterAPI: ClusterAPI {
     }
 
     private func kubectl(_ arguments: [String], log: StepLog) async throws -> String {
-        let invocation = Invocation("kubectl", ["--kubeconfig", kubeconfigPath, "--request-timeout=20s"] + arguments)
+        // Without an accepted error, a failure throws, so there is always output.
+        try await kubectl(arguments, log: log, accepting: nil) ?? ""
+    }
+
+    /// nil when kubectl failed with the accepted error (e.g. AlreadyExists).
+    private func kubectl(_ arguments: [String], log: StepLog, accepting accepted: String?, input: Secret? = nil) async throws -> String? {
+        let invocation = Invocation(
+            "kubectl", ["--kubeconfig", kubeconfigPath, "--request-timeout=20s"] + arguments, standardInput: input)
         log.command(invocation.commandLine)
         let result = try await runner.run(invocation, sink: log)
         guard result.succeeded else {
+            if let accepted, result.standardErrorTail.contains(where: { $0.contains(accepted) }) { return nil }
             throw ClusterUnreachable(detail: result.standardErrorTail.last ?? result.exitDescription)
         }
         return result.standardOutput
@@ -62,6 +77,43 @@ public struct KubectlClusterAPI: ClusterAPI {
             if let host = ingress?.first?["hostname"] as? String ?? ingress?.first?["ip"] as? String { return host }
         }
         return nil
+    }
+
+    public func createSecretIfMissing(_ secret: GeneratedSecret, values: [String: Secret], log: StepLog) async throws -> Bool {
+        try await connect(log: log)
+        _ = try await kubectl(["create", "namespace", secret.namespace], log: log, accepting: "AlreadyExists")
+        let manifest: [String: Any] = [
+            "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+            "metadata": ["name": secret.name, "namespace": secret.namespace, "labels": ["app.kubernetes.io/managed-by": "slinky"]],
+            "data": values.mapValues { Data($0.value.utf8).base64EncodedString() },
+        ]
+        let data = try JSONSerialization.data(withJSONObject: manifest, options: [.sortedKeys])
+        let output = try await kubectl(
+            ["create", "-f", "-"], log: log, accepting: "AlreadyExists", input: Secret(String(decoding: data, as: UTF8.self)))
+        return output != nil
+    }
+
+    public func apply(object json: String, log: StepLog) async throws {
+        try await connect(log: log)
+        _ = try await kubectl(
+            ["apply", "--server-side", "--field-manager=slinky", "--force-conflicts", "-f", "-"], log: log, accepting: nil, input: Secret(json))
+    }
+
+    public func install(_ release: HelmRelease, chartDirectory: String, valuesPath: String, log: StepLog) async throws {
+        try await connect(log: log)
+        let invocation = Helm().upgradeInstall(release, chartDirectory: chartDirectory, valuesPath: valuesPath, kubeconfig: kubeconfigPath)
+        log.command(invocation.commandLine)
+        let result = try await runner.run(invocation, sink: log)
+        guard result.succeeded else {
+            let tail = result.standardErrorTail.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            if tail.contains(where: { $0.contains("Kubernetes cluster unreachable") || $0.contains("connection refused") || $0.contains("no such host") }) {
+                throw ClusterUnreachable(detail: tail.last ?? result.exitDescription)
+            }
+            throw SlinkyError.commandFailed(CommandFailure(
+                commandLine: invocation.commandLine, exitDescription: result.exitDescription, stderrTail: tail,
+                logPath: log.path,
+                hint: "`helm status \(release.name) -n \(release.namespace) --kubeconfig \(kubeconfigPath)` shows the release; fix the cause, then run `slinky install` again to continue from step kubernetes"))
+        }
     }
 
     public func releaseControllerResources(log: StepLog) async throws -> [String] {

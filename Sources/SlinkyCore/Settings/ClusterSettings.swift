@@ -32,6 +32,8 @@ public struct ClusterSettings: Sendable {
     public var remoteState: RemoteStateLocation?
     /// Whether the user named the blueprint; if not, a cleanup uses the copy kept beside the shared state.
     public var blueprintExplicit = false
+    /// Unpacked helm charts to use instead of pulling them (--charts, SLINKY_CHARTS_DIR).
+    public var chartsDirectory: String?
 
     public init(
         command: String, cluster: String, region: String, regionSource: String, profile: String?,

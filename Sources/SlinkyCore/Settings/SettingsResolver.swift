@@ -20,6 +20,7 @@ public struct SettingsResolver: Sendable {
         /// `--allow-cidr`; read, with its variable, only when the command has the option.
         public var allowCIDR: String?
         public var takesAllowCIDR = false
+        public var charts: String?
 
         public init() {}
     }
@@ -118,6 +119,7 @@ public struct SettingsResolver: Sendable {
             try LoginCIDR.validate(cidr)
             settings.allowCIDR = cidr
         }
+        settings.chartsDirectory = value(raw.charts, "SLINKY_CHARTS_DIR")?.0.absolutePath(relativeTo: currentDirectory)
         if let (bucket, source) = value(raw.stateBucket, "SLINKY_STATE_BUCKET") {
             try NameRules.validateBucketName(bucket)
             settings.stateBucket = bucket

@@ -4,7 +4,7 @@ import Foundation
 public struct AccessSummaryStep: PipelineStep {
     public let id = StepID.access
     public let title = "Login details"
-    public let dependencies: [StepID] = [.terraformApply]
+    public let dependencies: [StepID] = [.kubernetes]
     public var alwaysRuns: Bool { true }
     let env: ClusterEnvironment
 

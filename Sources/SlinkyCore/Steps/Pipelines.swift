@@ -24,6 +24,7 @@ public enum Pipelines {
             previous = step.id
         }
         steps.append(TerraformApplyStep(env: env, target: nil, dependencies: [previous, .blueprint]))
+        steps.append(KubernetesStep(env: env))
         steps.append(ExampleJobStep(env: env))
         steps.append(AccessSummaryStep(env: env))
         return steps

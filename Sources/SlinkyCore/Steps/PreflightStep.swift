@@ -63,6 +63,9 @@ public struct PreflightStep: PipelineStep {
                 hint: "pass --region \(blueprintRegion), or change region in the blueprint")
         }
         guard phase == .install else { return }
+        // The image install would deploy: the one it builds, or with --skip-setup the blueprint's own.
+        let deployedTag = settings.skipSetup ? (document.string("image_tag") ?? "") : settings.tag
+        try SlinkyVersions.check(blueprintPath: settings.blueprintPath, slinkyVersion: document.string("slinky_version"), imageTag: deployedTag)
         if settings.skipSetup {
             try BlueprintFile.requireSetupValues(document, path: settings.blueprintPath)
             return

@@ -12,6 +12,7 @@ extension StepID {
     public static let terraformInit = StepID("terraform-init")
     /// The untargeted apply; targeted ones are `terraformApply(target:)`.
     public static let terraformApply = StepID("terraform-apply")
+    public static let kubernetes = StepID("kubernetes")
     public static let exampleJob = StepID("example-job")
     public static let access = StepID("access")
 
@@ -27,6 +28,9 @@ extension StepID {
     public static let imageBuild = StepID("image-build")
     public static let imagePush = StepID("image-push")
     public static let imageVerify = StepID("image-verify")
+
+    /// Not a pipeline step: what `slinky render` logs its terraform and helm calls under.
+    public static let render = StepID("render")
 
     /// Not a pipeline step: what `slinky state push` logs its terraform calls under.
     public static let statePush = StepID("state-push")

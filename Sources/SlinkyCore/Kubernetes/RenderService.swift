@@ -1,0 +1,33 @@
+import Foundation
+
+/// `slinky render`: the Kubernetes layer's releases rendered with helm into a folder, for review before an
+/// install, for GitOps, and for the offline checks. Reads nothing from AWS; an installed cluster's real
+/// values come from its terraform state, otherwise placeholders stand in.
+public enum RenderService {
+    public static func run(settings: ClusterSettings, output: String, runner: ProcessRunner, environment: [String: String], log: StepLog) async throws -> RenderReport {
+        guard fileKind(settings.blueprintPath) == .file else {
+            throw SlinkyError.blueprint(path: settings.blueprintPath, problem: "it does not exist", hint: "pass --blueprint with your blueprint file")
+        }
+        let document = try BlueprintFile.load(settings.blueprintPath)
+        let imageTag = document.string("image_tag").flatMap { $0.isEmpty ? nil : $0 } ?? settings.tag
+        try SlinkyVersions.check(blueprintPath: settings.blueprintPath, slinkyVersion: document.string("slinky_version"), imageTag: imageTag)
+
+        let env = ClusterEnvironment(settings: settings, runner: runner)
+        let awsOutputs = await installedOutputs(env, log: log)
+        let plan = try await env.kubernetesLayer.plan(awsOutputs: awsOutputs, log: log)
+        let charts = ChartSource(
+            runner: runner, layerDirectory: env.kubernetesLayer.layerDirectory, offlineDirectory: settings.chartsDirectory,
+            cacheDirectory: ChartSource.defaultCacheDirectory(environment: environment))
+        return try await ManifestRenderer(runner: runner, charts: charts)
+            .render(plan, cluster: settings.cluster, into: output.absolutePath(relativeTo: FileManager.default.currentDirectoryPath), log: log)
+    }
+
+    /// The AWS layer's outputs when this machine has the cluster's terraform set up, else nil (placeholders).
+    static func installedOutputs(_ env: ClusterEnvironment, log: StepLog) async -> String? {
+        guard fileKind("\(env.settings.terraformDataDirectory)/terraform.tfstate") == .file, env.terraform.stateMayExist,
+            let result = try? await env.terraform.run(env.terraform.outputJSON, log: log)
+        else { return nil }
+        let text = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+        return text == "{}" || text.isEmpty ? nil : text
+    }
+}
