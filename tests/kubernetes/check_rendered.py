@@ -484,7 +484,8 @@ def main(argv=None):
             print(f"FAIL {rel}: {describe(doc)}: {p}")
 
     for release in index.get("releases", []):
-        if not release.get("rendered") or not release.get("values"):
+        # Also for a release helm could not render: its values are as checkable as any.
+        if not release.get("values") or not release.get("chartPath"):
             continue
         rel = release["values"]
         try:
