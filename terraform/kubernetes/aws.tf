@@ -13,7 +13,6 @@ variable "aws" {
 
 locals {
   placeholders = var.aws == null
-  aws_given    = var.aws == null ? {} : var.aws
 
   aws_placeholders = {
     cluster_name                  = var.name
@@ -32,12 +31,12 @@ locals {
   # optional output (no Karpenter, no EFA group) is absent: null here.
   aws = {
     for key, placeholder in local.aws_placeholders :
-    key => local.placeholders ? placeholder : try(tostring(local.aws_given[key]), null)
+    key => local.placeholders ? placeholder : try(tostring(var.aws[key]), null)
   }
 
-  access_entries_enabled = local.placeholders ? var.enable_access_entries : try(tobool(local.aws_given.access_entries_enabled), var.enable_access_entries)
+  access_entries_enabled = local.placeholders ? var.enable_access_entries : try(tobool(var.aws.access_entries_enabled), var.enable_access_entries)
 
-  fsx_given = try(local.aws_given.fsx, {})
+  fsx_given = try(var.aws.fsx, {})
   fsx = {
     enabled          = local.placeholders ? var.enable_fsx_for_lustre : try(tobool(local.fsx_given.enabled), false)
     file_system_id   = local.placeholders ? "fs-placeholder" : try(tostring(local.fsx_given.file_system_id), null)

@@ -110,7 +110,7 @@ locals {
     karpenter = {
       enabled            = var.enable_karpenter
       nodeRole           = coalesce(local.aws.karpenter_node_role_name, "none")
-      efaSecurityGroupId = coalesce(local.aws.efa_security_group_id, "")
+      efaSecurityGroupId = local.aws.efa_security_group_id == null ? "" : local.aws.efa_security_group_id
       instanceTypes      = var.gpu_instance_types
       capacityTypes      = var.gpu_capacity_types
       gpuLimit           = var.gpu_nodes_max

@@ -9,8 +9,10 @@ public enum RenderService {
             throw SlinkyError.blueprint(path: settings.blueprintPath, problem: "it does not exist", hint: "pass --blueprint with your blueprint file")
         }
         let document = try BlueprintFile.load(settings.blueprintPath)
-        let imageTag = document.string("image_tag").flatMap { $0.isEmpty ? nil : $0 } ?? settings.tag
-        try SlinkyVersions.check(blueprintPath: settings.blueprintPath, slinkyVersion: document.string("slinky_version"), imageTag: imageTag)
+        // Before install the blueprint has no image yet and the render shows a placeholder of the right Slurm release.
+        try SlinkyVersions.check(
+            blueprintPath: settings.blueprintPath, slinkyVersion: document.string("slinky_version"),
+            imageTag: document.string("image_tag") ?? "")
 
         let env = ClusterEnvironment(settings: settings, runner: runner)
         let awsOutputs = await installedOutputs(env, log: log)

@@ -60,24 +60,10 @@ public struct KubernetesStep: PipelineStep {
                     hint: "check the network to its registry (or set SLINKY_CHARTS_DIR to unpacked charts), then run `slinky install` again to continue from step kubernetes")
             }
         }
-        let valuesDirectory = "\(layer.workDirectory)/values"
-        try AtomicFile.makeDirectory(valuesDirectory, permissions: 0o700)
         do {
-            for secret in plan.secrets {
-                let values = Dictionary(uniqueKeysWithValues: secret.keys.map { ($0, Secret(Self.generatedPassword())) })
-                let created = try await env.clusterAPI.createSecretIfMissing(secret, values: values, log: context.log)
-                context.log.write("secret \(secret.namespace)/\(secret.name): \(created ? "created" : "already there, kept")")
-            }
-            for object in plan.objects {
-                try await env.clusterAPI.apply(object: object, log: context.log)
-            }
-            for release in plan.releases {
-                let valuesPath = "\(valuesDirectory)/\(release.name).yaml"
-                try AtomicFile.write(release.valuesYAML, to: valuesPath, permissions: 0o600)
-                context.note("helm: \(release.name) \(release.version) in \(release.namespace)")
-                try await env.clusterAPI.install(
-                    release, chartDirectory: chartDirectories[release.name]!, valuesPath: valuesPath, log: context.log)
-            }
+            try await KubernetesDeployer(api: env.clusterAPI).deploy(
+                plan, chartDirectories: chartDirectories, valuesDirectory: "\(layer.workDirectory)/values", log: context.log,
+                progress: { context.note($0) })
         } catch let unreachable as ClusterUnreachable {
             throw SlinkyError.serviceUnavailable(
                 what: "the cluster's Kubernetes API", detail: unreachable.detail,
@@ -85,6 +71,39 @@ public struct KubernetesStep: PipelineStep {
         }
         outputs["installed"] = "yes"
         return StepResult(outputs: outputs)
+    }
+
+}
+
+/// What goes onto a cluster, in order: generated secrets (created once, kept after), objects slinky owns,
+/// then each release, so every release finds what it needs (CRDs, webhooks, the database password).
+public struct KubernetesDeployer: Sendable {
+    let api: any ClusterAPI
+
+    public init(api: any ClusterAPI) { self.api = api }
+
+    public func deploy(
+        _ plan: DeploymentPlan, chartDirectories: [String: String], valuesDirectory: String, log: StepLog,
+        progress: @Sendable (String) -> Void
+    ) async throws {
+        try AtomicFile.makeDirectory(valuesDirectory, permissions: 0o700)
+        for secret in plan.secrets {
+            let values = Dictionary(uniqueKeysWithValues: secret.keys.map { ($0, Secret(Self.generatedPassword())) })
+            let created = try await api.createSecretIfMissing(secret, values: values, log: log)
+            log.write("secret \(secret.namespace)/\(secret.name): \(created ? "created" : "already there, kept")")
+        }
+        for object in plan.objects {
+            try await api.apply(object: object, log: log)
+        }
+        for release in plan.releases {
+            guard let chart = chartDirectories[release.name] else {
+                throw SlinkyError.precondition("no chart was resolved for release \(release.name)", hint: "")
+            }
+            let valuesPath = "\(valuesDirectory)/\(release.name).yaml"
+            try AtomicFile.write(release.valuesYAML, to: valuesPath, permissions: 0o600)
+            progress("helm: \(release.name) \(release.version) in \(release.namespace)")
+            try await api.install(release, chartDirectory: chart, valuesPath: valuesPath, log: log)
+        }
     }
 
     /// 32 letters and digits from the system's secure generator.
