@@ -63,6 +63,17 @@ extension SandboxTests {
             #expect(tf["cluster_name"] == ws.cluster)
             #expect(tf["login_allow_cidr"] == "198.51.100.0/24")
 
+            // The Kubernetes layer was evaluated against the real AWS outputs; the sandbox blueprint stops
+            // there (deploy_kubernetes_layer = false: moto's EKS has no API server).
+            #expect(first.outcomes["kubernetes"] == "skipped")
+            let kubernetes = first.outputs(of: "kubernetes")
+            #expect(kubernetes["releases"]?.hasSuffix("slurm-operator, slurm") == true, "\(kubernetes)")
+            #expect(kubernetes["installed"]?.hasPrefix("no") == true)
+            let lbcValues = try String(
+                contentsOfFile: "\(ws.stateDirectory)/kubernetes/plan.tfstate", encoding: .utf8)
+            #expect(lbcValues.contains(tf["vpc_id"] ?? "no vpc id"), "the real VPC id reaches the load balancer controller's values")
+            #expect(!lbcValues.contains("vpc-placeholder"))
+
             // The registry password went over stdin only: no log, journal or other state file holds it.
             let password = try await Runner.run("/usr/bin/env", ["aws", "ecr", "get-login-password"])
             let secret = password.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -77,7 +88,7 @@ extension SandboxTests {
             let blueprintModified = try FileManager.default.attributesOfItem(atPath: ws.blueprint)[.modificationDate] as? Date
             let second = try await Runner.slinky(ws.installArguments(repository: repository))
             try #require(second.exitCode == 0, second.diagnostics)
-            for step in ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply"] {
+            for step in ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "kubernetes"] {
                 #expect(second.outcomes[step] == "up-to-date", "step \(step) on the re-run")
             }
             #expect(fileBytes(stateFile) == stateBefore, "terraform state must not change on a no-op re-run")

@@ -28,6 +28,8 @@ public struct PreflightStep: PipelineStep {
         var outputs: [String: String] = [:]
         var tools = [ToolCatalog.aws, ToolCatalog.terraform]
         if needsDocker { tools.append(ToolCatalog.docker) }
+        // helm installs the Kubernetes layer; a blueprint that stops after the AWS layer does not need it.
+        if phase == .install && deploysKubernetesLayer { tools.append(ToolCatalog.helm) }
         for tool in tools {
             let invocation = Invocation(tool.name, tool.versionArguments)
             context.log.command(invocation.commandLine)
@@ -50,6 +52,11 @@ public struct PreflightStep: PipelineStep {
         }
         try checkInputs(context)
         return StepResult(outputs: outputs)
+    }
+
+    var deploysKubernetesLayer: Bool {
+        let document = try? BlueprintFile.load(env.settings.blueprintPath)
+        return document?.attribute("deploy_kubernetes_layer")?.rawValue.trimmingCharacters(in: .whitespaces) != "false"
     }
 
     /// Every user file is checked here, so a bad one stops the run before any AWS resource exists.

@@ -21,7 +21,11 @@ public enum ToolCatalog {
         name: "kubectl", versionArguments: ["version", "--client"],
         installHint: "install kubectl: https://kubernetes.io/docs/tasks/tools/")
 
-    public static let all = [aws, terraform, docker, kubectl]
+    public static let helm = Tool(
+        name: "helm", versionArguments: ["version", "--short"],
+        installHint: "install helm 3 or 4: https://helm.sh/docs/intro/install/")
+
+    public static let all = [aws, terraform, docker, kubectl, helm]
 
     public static func installHint(for tool: String) -> String {
         all.first { $0.name == (tool as NSString).lastPathComponent }?.installHint ?? ProcessRunner.genericInstallHint(tool)
