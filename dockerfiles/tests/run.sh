@@ -82,7 +82,10 @@ case "$1" in --version) echo "Python 3.10.12" ;; *) echo "ModuleNotFoundError: t
 		mkdir -p "$r/opt/amazon/ofi-nccl/lib/x86_64-linux-gnu" "$r/sys/class/infiniband/rdmap0s6"
 		put "$r" /opt/amazon/efa/bin/fi_info '#!/bin/sh
 echo "fi_getinfo: -61" >&2; exit 1'
+		# Slurm built without its gpu/nvidia plugin.
+		put "$r" /usr/lib/x86_64-linux-gnu/slurm/gpu_nvml.so
 	else
+		put "$r" /usr/lib/x86_64-linux-gnu/slurm/gpu_nvidia.so
 		put "$r" /usr/local/lib/libnccl.so.2.23.4
 		put "$r" /opt/amazon/efa_installed_packages '# EFA installer version: 1.38.0'
 		put "$r" /opt/amazon/ofi-nccl/lib/x86_64-linux-gnu/libnccl-net.so
@@ -114,8 +117,9 @@ run_check() { # run_check SHELL ROOT [ARG] ; sets out and rc
 for sh in $shells; do
 	run_check "$sh" "$tmp/good"
 	if [ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -q '^FAIL' &&
-		printf '%s\n' "$out" | grep -q '^skip efa-device: no EFA device'; then
-		pass "$sh: good tree passes, efa-device skipped"
+		printf '%s\n' "$out" | grep -q '^skip efa-device: no EFA device' &&
+		printf '%s\n' "$out" | grep -q '^ok   slurm-gpu: /usr/lib/x86_64-linux-gnu/slurm/gpu_nvidia.so'; then
+		pass "$sh: good tree passes (Slurm's gpu/nvidia plugin found), efa-device skipped"
 	else
 		flunk "$sh: good tree passes" "$out"
 	fi
@@ -134,7 +138,7 @@ for sh in $shells; do
 	fi
 
 	run_check "$sh" "$tmp/bad"
-	want='FAIL nccl FAIL efa-installer FAIL ofi-nccl FAIL efa-device FAIL python FAIL torch'
+	want='FAIL nccl FAIL efa-installer FAIL ofi-nccl FAIL efa-device FAIL python FAIL torch FAIL slurm-gpu'
 	got=$(printf '%s\n' "$out" | sed -n 's/^\(FAIL [a-z-]*\):.*/\1/p' | tr '\n' ' ' | sed 's/ $//')
 	if [ "$rc" -eq 1 ] && [ "$got" = "$want" ]; then
 		pass "$sh: bad tree fails exactly on: $(printf '%s' "$want" | sed 's/FAIL //g')"
