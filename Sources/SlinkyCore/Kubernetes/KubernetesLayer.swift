@@ -5,22 +5,15 @@ import Foundation
 /// both get their releases from here.
 public struct KubernetesLayer: Sendable {
     public let runner: ProcessRunner
-    /// terraform/kubernetes in the checkout.
-    public let layerDirectory: String
+    /// The slinky checkout; the layer is its terraform/kubernetes.
+    public let projectDirectory: String
     /// Where the evaluation keeps terraform's data directory, its state and the AWS outputs it reads.
     public let workDirectory: String
     public let blueprintPath: String
     public let cluster: String
     public let region: String
 
-    public init(runner: ProcessRunner, projectDirectory: String, workDirectory: String, blueprintPath: String, cluster: String, region: String) {
-        self.runner = runner
-        self.layerDirectory = "\(projectDirectory)/terraform/kubernetes"
-        self.workDirectory = workDirectory
-        self.blueprintPath = blueprintPath
-        self.cluster = cluster
-        self.region = region
-    }
+    public var layerDirectory: String { "\(projectDirectory)/terraform/kubernetes" }
 
     var statePath: String { "\(workDirectory)/plan.tfstate" }
     var awsVariablesPath: String { "\(workDirectory)/aws-outputs.tfvars.json" }
