@@ -52,9 +52,52 @@ public struct Pipeline: Sendable {
         public var succeeded: Bool { failure == nil && !interrupted }
     }
 
+    /// A verify started before its step's turn, and the fingerprint it was started for.
+    public struct EarlyVerification: Sendable {
+        let fingerprint: String
+        let log: StepLog
+        let result: Result<Verification, any Error>
+    }
+
+    /// Verifies, all at once, every step whose recorded success matches its inputs as the journal describes
+    /// them, so a re-run's read-only checks overlap each other (and the prelude) instead of queueing behind
+    /// their dependencies. Verifies are read-only, so starting one early changes nothing; `run` uses a result
+    /// only when every step upstream was confirmed too and the fingerprint is still the one checked here.
+    public func verifyAhead(
+        journal: JournalStore, events: any EventSink, logDirectory: String, reconcile: Bool
+    ) async -> [StepID: EarlyVerification] {
+        guard !reconcile else { return [:] }
+        let recorded = await journal.current[phase]
+        // Outputs as the journal has them: what every confirmed dependency will hand over in `run`.
+        let board = OutputsBoard()
+        for (id, record) in recorded where record.state == .succeeded { board.set(StepID(id), record.outputs) }
+        return await withTaskGroup(of: (StepID, EarlyVerification?).self) { group in
+            for step in steps where !step.alwaysRuns {
+                guard let previous = recorded[step.id.rawValue], previous.state == .succeeded else { continue }
+                group.addTask {
+                    let log = StepLog(path: "\(logDirectory)/\(step.id.rawValue).log", stepID: step.id, events: events)
+                    let context = StepContext(stepID: step.id, log: log, board: board, events: events, reconcile: false)
+                    guard let fingerprint = try? await step.fingerprint(context), fingerprint == previous.fingerprint else {
+                        log.close()
+                        return (step.id, nil)
+                    }
+                    do {
+                        return (step.id, EarlyVerification(fingerprint: fingerprint, log: log, result: .success(try await step.verify(previous, context))))
+                    } catch {
+                        return (step.id, EarlyVerification(fingerprint: fingerprint, log: log, result: .failure(error)))
+                    }
+                }
+            }
+            var results: [StepID: EarlyVerification] = [:]
+            for await (id, early) in group { if let early { results[id] = early } }
+            return results
+        }
+    }
+
     public func run(
         journal: JournalStore, events: any EventSink, logDirectory: String, reconcile: Bool,
-        interrupts: InterruptController, board: OutputsBoard = OutputsBoard()
+        interrupts: InterruptController, board: OutputsBoard = OutputsBoard(),
+        verifiedAhead: [StepID: EarlyVerification] = [:]
     ) async -> Outcome {
         let phase = self.phase
         let satisfied = self.satisfied
@@ -62,6 +105,23 @@ public struct Pipeline: Sendable {
         var running = Set<StepID>()
         var failure: (step: StepID, error: SlinkyError)?
         var interrupted = false
+        let byID = Dictionary(uniqueKeysWithValues: steps.map { ($0.id, $0) })
+        // An early verify stands only when nothing upstream was redone in this run: a step that ran may have
+        // changed what the verify looked at.
+        func upstreamConfirmed(_ id: StepID) -> Bool {
+            var pending = byID[id]?.dependencies ?? []
+            var seen = Set<StepID>()
+            while let next = pending.popLast() {
+                guard seen.insert(next).inserted, !satisfied.contains(next) else { continue }
+                guard finished[next]?.outcome == .upToDate else { return false }
+                pending += byID[next]?.dependencies ?? []
+            }
+            return true
+        }
+        defer {
+            // Logs of early verifies whose steps never started.
+            for (id, early) in verifiedAhead where finished[id] == nil { early.log.close() }
+        }
 
         // Outputs recorded by earlier runs are what confirmed (skipped) steps hand to later ones.
         let recorded = await journal.current[phase]
@@ -76,12 +136,14 @@ public struct Pipeline: Sendable {
                     }
                     guard ready else { continue }
                     running.insert(step.id)
+                    let early = verifiedAhead[step.id].flatMap { upstreamConfirmed(step.id) ? $0 : nil }
                     let context = StepContext(
                         stepID: step.id,
-                        log: StepLog(path: "\(logDirectory)/\(step.id.rawValue).log", stepID: step.id, events: events),
+                        log: verifiedAhead[step.id]?.log
+                            ?? StepLog(path: "\(logDirectory)/\(step.id.rawValue).log", stepID: step.id, events: events),
                         board: board, events: events, reconcile: reconcile)
                     group.addTask {
-                        await Self.execute(step, phase: phase, context: context, journal: journal, interrupts: interrupts)
+                        await Self.execute(step, phase: phase, context: context, journal: journal, interrupts: interrupts, early: early)
                     }
                 }
             }
@@ -114,7 +176,7 @@ public struct Pipeline: Sendable {
 
     private static func execute(
         _ step: any PipelineStep, phase: Phase, context: StepContext, journal: JournalStore,
-        interrupts: InterruptController
+        interrupts: InterruptController, early: EarlyVerification? = nil
     ) async -> (StepID, StepReport, SlinkyError?) {
         let started = Date()
         let id = step.id
@@ -130,7 +192,15 @@ public struct Pipeline: Sendable {
             if !step.alwaysRuns, !context.reconcile, let previous, previous.state == .succeeded,
                 previous.fingerprint == fingerprint
             {
-                switch try await step.verify(previous, context) {
+                // An early verify of exactly these inputs answers for this one; one that failed is asked again,
+                // so its error (if it persists) is reported where it always was.
+                let verification: Verification
+                if let early, early.fingerprint == fingerprint, case .success(let answer) = early.result {
+                    verification = answer
+                } else {
+                    verification = try await step.verify(previous, context)
+                }
+                switch verification {
                 case .holds:
                     try await journal.update { $0[phase][id.rawValue]?.verifiedAt = Date() }
                     context.board.set(id, previous.outputs)
@@ -155,13 +225,14 @@ public struct Pipeline: Sendable {
             }
             let result = try await step.run(context)
             if let signal = interrupts.receivedSignal { throw SlinkyError.interrupted(signal: signal) }
+            let recordedFingerprint = step.runRewritesInputs ? try await step.fingerprint(context) : fingerprint
             let finishedAt = Date()
             try await journal.update { j in
                 var record = j[phase][id.rawValue] ?? StepRecord()
                 record.state = .succeeded
                 record.finishedAt = finishedAt
                 record.durationSeconds = finishedAt.timeIntervalSince(started)
-                record.fingerprint = fingerprint
+                record.fingerprint = recordedFingerprint
                 record.outputs = result.outputs
                 record.verifiedAt = finishedAt
                 j[phase][id.rawValue] = record

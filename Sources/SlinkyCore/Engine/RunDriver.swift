@@ -56,11 +56,11 @@ public final class RunDriver: Sendable {
     /// the step a re-run continues from (pointless for steps that run every time anyway).
     public func stage(
         _ pipeline: Pipeline, journal: JournalStore, logDirectory: String, reconcile: Bool, board: OutputsBoard,
-        resumable: Bool
+        resumable: Bool, verifiedAhead: [StepID: Pipeline.EarlyVerification] = [:]
     ) async -> (outcome: Pipeline.Outcome, ending: RunEnding?) {
         let outcome = await pipeline.run(
             journal: journal, events: events, logDirectory: logDirectory, reconcile: reconcile, interrupts: interrupts,
-            board: board)
+            board: board, verifiedAhead: verifiedAhead)
         reports.withLock { $0 += outcome.reports }
         if outcome.interrupted || interrupts.receivedSignal != nil {
             let stopped = outcome.reports.first { $0.outcome == .interrupted || $0.outcome == .notStarted }?.id

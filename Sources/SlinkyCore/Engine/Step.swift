@@ -30,6 +30,9 @@ public protocol PipelineStep: Sendable {
     var alwaysRuns: Bool { get }
     /// A hash of every input that, when it changes, means this step's result is out of date.
     func fingerprint(_ context: StepContext) async throws -> String
+    /// The step's run writes some of its own inputs (terraform init writes its lock file): its fingerprint is
+    /// taken again after a successful run, so the record matches the inputs as the run left them.
+    var runRewritesInputs: Bool { get }
     /// A cheap, read-only confirmation that a recorded success still holds in the real world.
     func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification
     func run(_ context: StepContext) async throws -> StepResult
@@ -39,6 +42,7 @@ public protocol PipelineStep: Sendable {
 
 extension PipelineStep {
     public var alwaysRuns: Bool { false }
+    public var runRewritesInputs: Bool { false }
     public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification { .holds }
     public func plannedCommands(_ context: StepContext) -> [String] { [] }
 }

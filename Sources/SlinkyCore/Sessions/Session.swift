@@ -36,8 +36,13 @@ public struct Session: Sendable {
         let driver = RunDriver(command: settings.command, cluster: settings.cluster, events: events, interrupts: interrupts)
         let lock = ClusterLock(path: settings.lockPath)
         defer { lock.release() }
+        // The run's one STS call starts now, beside the lock, the bucket and the tool checks; the identity step
+        // (and, with shared state, the state key) read its answer.
+        let identity = CallerIdentityLookup(aws: AWSCLI(runner: runner, region: settings.region, profile: settings.profile))
+        await identity.start()
         var shared: SharedState?
-        var ending = await work(phase, driver: driver, lock: lock, shared: &shared)
+        var ending = await work(phase, driver: driver, lock: lock, identity: identity, shared: &shared)
+        await identity.settle()
         if let shared {
             // The bucket must hold the final journal before the run reports anything.
             let (closing, ownershipLost) = await shared.close()
@@ -60,12 +65,15 @@ public struct Session: Sendable {
 
     /// Everything between taking the lock and the summary; `shared` is set once the bucket is locked, so the
     /// caller can close it whatever happens after.
-    private func work(_ phase: Phase, driver: RunDriver, lock: ClusterLock, shared: inout SharedState?) async -> RunEnding {
+    private func work(
+        _ phase: Phase, driver: RunDriver, lock: ClusterLock, identity: CallerIdentityLookup, shared: inout SharedState?
+    ) async -> RunEnding {
         var settings = self.settings
         let journal: JournalStore
         let logDirectory: String
         do {
-            (journal, logDirectory) = try await open(phase, started: driver.started, lock: lock, settings: &settings, shared: &shared)
+            (journal, logDirectory) = try await open(
+                phase, started: driver.started, lock: lock, identity: identity, settings: &settings, shared: &shared)
         } catch {
             return .failed(error, during: "start")
         }
@@ -78,7 +86,8 @@ public struct Session: Sendable {
                 hint: "pass --region \(recordedRegion), or choose another --name for a cluster in \(settings.region)"))
         }
         do {
-            return try await stages(phase, driver: driver, settings: settings, journal: journal, logDirectory: logDirectory)
+            return try await stages(
+                phase, driver: driver, settings: settings, identity: identity, journal: journal, logDirectory: logDirectory)
         } catch {
             return .failed(error, during: "pipeline")
         }
@@ -87,7 +96,8 @@ public struct Session: Sendable {
     /// A dry run reads the record without locking or writing it; a real run locks the cluster (here and, with
     /// shared state, in the bucket) and journals every step.
     private func open(
-        _ phase: Phase, started: Date, lock: ClusterLock, settings: inout ClusterSettings, shared: inout SharedState?
+        _ phase: Phase, started: Date, lock: ClusterLock, identity: CallerIdentityLookup, settings: inout ClusterSettings,
+        shared: inout SharedState?
     ) async throws -> (JournalStore, String) {
         let journal: JournalStore
         let logDirectory: String
@@ -106,7 +116,7 @@ public struct Session: Sendable {
             try lock.acquire(cluster: settings.cluster, command: "slinky \(settings.command)")
             if let bucket = settings.stateBucket {
                 shared = try await SharedState.open(
-                    settings: &settings, bucket: bucket, phase: phase, runner: runner, interrupts: interrupts)
+                    settings: &settings, bucket: bucket, phase: phase, runner: runner, interrupts: interrupts, identity: identity)
             }
             var mirror: (@Sendable (Data) -> Void)?
             if let mirroring = shared?.mirror { mirror = { data in mirroring.push(data) } }
@@ -133,14 +143,20 @@ public struct Session: Sendable {
 
     /// Prelude, header, then (after a dry-run plan or a confirmation) the phase's pipeline.
     private func stages(
-        _ phase: Phase, driver: RunDriver, settings: ClusterSettings, journal: JournalStore, logDirectory: String
+        _ phase: Phase, driver: RunDriver, settings: ClusterSettings, identity: CallerIdentityLookup, journal: JournalStore,
+        logDirectory: String
     ) async throws -> RunEnding {
-        let env = ClusterEnvironment(settings: settings, runner: runner, clusterAPI: clusterAPI)
+        let env = ClusterEnvironment(settings: settings, runner: runner, clusterAPI: clusterAPI, identity: identity)
         let board = OutputsBoard()
         let prelude = try Pipeline(phase: phase, steps: Pipelines.prelude(env, phase: phase))
+        // The main pipeline's read-only checks of recorded successes run beside the prelude; the pipeline uses
+        // each answer only if the step's inputs and everything upstream turn out unchanged (see verifyAhead).
+        async let verifiedAhead = verifyAhead(
+            phase, env: env, satisfied: Set(prelude.steps.map(\.id)), journal: journal, logDirectory: logDirectory)
         if let stop = await driver.stage(
             prelude, journal: journal, logDirectory: logDirectory, reconcile: settings.reconcile, board: board, resumable: false
         ).ending {
+            _ = await verifiedAhead
             return stop
         }
 
@@ -154,6 +170,7 @@ public struct Session: Sendable {
         let steps = phase == .install ? Pipelines.install(env, order: order) : Pipelines.cleanup(env, order: order)
         let main = try Pipeline(phase: phase, steps: steps, satisfied: Set(prelude.steps.map(\.id)))
 
+        let ahead = await verifiedAhead
         if settings.dryRun {
             for id in try Pipeline.order(steps, satisfied: main.satisfied) {
                 guard let step = steps.first(where: { $0.id == id }) else { continue }
@@ -173,7 +190,8 @@ public struct Session: Sendable {
             j.lastResult = "running"
         }
         if let stop = await driver.stage(
-            main, journal: journal, logDirectory: logDirectory, reconcile: settings.reconcile, board: board, resumable: true
+            main, journal: journal, logDirectory: logDirectory, reconcile: settings.reconcile, board: board, resumable: true,
+            verifiedAhead: ahead
         ).ending {
             _ = try? await journal.update { $0.lastResult = stop.interrupted ? "interrupted" : "failed" }
             return stop
@@ -189,6 +207,18 @@ public struct Session: Sendable {
         var access = board.outputs(of: .access)
         access["example_job"] = board.get(.exampleJob, "path_on_cluster")
         return .succeeded(next: AccessSummaryStep.nextSteps(access, settings: settings))
+    }
+
+    /// The early checks for the main pipeline: none for a dry run (it checks nothing) or when the pipeline
+    /// cannot be built (the error is reported where it always was, after the prelude).
+    private func verifyAhead(
+        _ phase: Phase, env: ClusterEnvironment, satisfied: Set<StepID>, journal: JournalStore, logDirectory: String
+    ) async -> [StepID: Pipeline.EarlyVerification] {
+        let settings = env.settings
+        guard !settings.dryRun, !settings.reconcile, let order = try? StackOrder.load(path: settings.stackOrderPath) else { return [:] }
+        let steps = phase == .install ? Pipelines.install(env, order: order) : Pipelines.cleanup(env, order: order)
+        guard let main = try? Pipeline(phase: phase, steps: steps, satisfied: satisfied) else { return [:] }
+        return await main.verifyAhead(journal: journal, events: events, logDirectory: logDirectory, reconcile: false)
     }
 
     /// Asks at a terminal; in CI, install proceeds and cleanup requires --yes.

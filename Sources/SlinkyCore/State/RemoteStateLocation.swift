@@ -59,11 +59,14 @@ public struct RemoteStateLocation: Sendable, Codable, Equatable {
     /// Finds the account (the key needs it; pass it when already known) and the bucket's region; fails
     /// clearly when the bucket is missing.
     public static func open(
-        bucket: String, cluster: String, region: String, aws: AWSCLI, environment: [String: String], account: String? = nil
+        bucket: String, cluster: String, region: String, aws: AWSCLI, environment: [String: String], account: String? = nil,
+        identity: CallerIdentityLookup? = nil
     ) async throws -> RemoteStateLocation {
         try NameRules.validateBucketName(bucket)
-        let account = if let account { account } else { try await aws.callerAccount() }
-        let bucketRegion = try await Self.bucketRegion(bucket, aws: aws)
+        // Two independent questions, asked at the same time; a credentials problem is still reported first.
+        async let bucketRegionAnswer = Self.bucketRegion(bucket, aws: aws)
+        let account = if let account { account } else if let identity { try await identity.identity().account } else { try await aws.callerAccount() }
+        let bucketRegion = try await bucketRegionAnswer
         let pathStyle = [environment["AWS_ENDPOINT_URL_S3"], environment["AWS_ENDPOINT_URL"]].contains { !($0 ?? "").isEmpty }
         return RemoteStateLocation(
             bucket: bucket, bucketRegion: bucketRegion, account: account, region: region, cluster: cluster, pathStyle: pathStyle)

@@ -38,9 +38,11 @@ public final class SharedState: Sendable {
     /// holds; updates `settings` with the location and, for a cleanup, the blueprint the cluster was built from.
     public static func open(
         settings: inout ClusterSettings, bucket: String, phase: Phase, runner: ProcessRunner,
-        interrupts: InterruptController, environment: [String: String] = ProcessInfo.processInfo.environment
+        interrupts: InterruptController, environment: [String: String] = ProcessInfo.processInfo.environment,
+        identity: CallerIdentityLookup? = nil
     ) async throws -> SharedState {
-        let bucketView = try await SharedStateReader.open(bucket: bucket, settings: settings, runner: runner, environment: environment)
+        let bucketView = try await SharedStateReader.open(
+            bucket: bucket, settings: settings, runner: runner, environment: environment, identity: identity)
         let (location, objects) = (bucketView.location, bucketView.objects)
         let lock = RemoteRunLock(objects: objects, key: location.lockKey)
         let tookOver = try await lock.acquire(cluster: settings.cluster, command: "slinky \(settings.command)")

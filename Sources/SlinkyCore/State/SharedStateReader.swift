@@ -12,11 +12,13 @@ public struct SharedStateReader: Sendable {
 
     /// A reader for `settings`' cluster in `bucket`; it never takes the lock.
     public static func open(
-        bucket: String, settings: ClusterSettings, runner: ProcessRunner, environment: [String: String], account: String? = nil
+        bucket: String, settings: ClusterSettings, runner: ProcessRunner, environment: [String: String], account: String? = nil,
+        identity: CallerIdentityLookup? = nil
     ) async throws -> SharedStateReader {
         let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
         let location = try await RemoteStateLocation.open(
-            bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment, account: account)
+            bucket: bucket, cluster: settings.cluster, region: settings.region, aws: aws, environment: environment, account: account,
+            identity: identity)
         return SharedStateReader(location: location, runner: runner, profile: settings.profile)
     }
 

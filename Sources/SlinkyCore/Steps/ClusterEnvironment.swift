@@ -8,11 +8,20 @@ public struct ClusterEnvironment: Sendable {
     public let terraform: Terraform
     public let docker: Docker
     public let clusterAPI: any ClusterAPI
+    /// The run's one STS call, shared with whatever asked for the account before the steps (shared state).
+    public let identity: CallerIdentityLookup
+    /// The run's ECR describe-images answers, shared by the repository and image checks.
+    public let ecrImages: ECRImageLookup
 
-    public init(settings: ClusterSettings, runner: ProcessRunner, clusterAPI: (any ClusterAPI)? = nil) {
+    public init(
+        settings: ClusterSettings, runner: ProcessRunner, clusterAPI: (any ClusterAPI)? = nil,
+        identity: CallerIdentityLookup? = nil
+    ) {
         self.settings = settings
         self.runner = runner
         self.aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
+        self.identity = identity ?? CallerIdentityLookup(aws: aws)
+        self.ecrImages = ECRImageLookup(aws: aws)
         self.terraform = Terraform(
             runner: runner, stackDirectory: settings.stackDirectory, dataDirectory: settings.terraformDataDirectory,
             statePath: settings.terraformStatePath, blueprintPath: settings.blueprintPath, cluster: settings.cluster,

@@ -32,8 +32,14 @@ public struct ECRRepositoryStep: PipelineStep {
          env.aws.invocation(create).commandLine + "   # only when missing" + (env.settings.skipRepo ? " (not with --skip-repo)" : "")]
     }
 
+    /// The repository still exists. Asked through the describe-images the image check needs anyway (one
+    /// CLI start-up for both): ECR answers it for any existing repository, and RepositoryNotFoundException
+    /// otherwise. The URI is not compared: it is made of the account, region and name, which the fingerprint
+    /// already holds to the recorded ones.
     public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
-        try await existingURI(context) == recorded.outputs["uri"] ? .holds : .drifted("the repository is gone")
+        guard recorded.outputs["uri"] != nil else { return .drifted("the journal holds no repository URI") }
+        let answer = try await env.ecrImages.describe(repository: env.settings.repositoryName, tag: env.settings.tag, log: context.log)
+        return answer == .repositoryMissing ? .drifted("the repository is gone") : .holds
     }
 
     func existingURI(_ context: StepContext) async throws -> String? {

@@ -17,12 +17,12 @@ public struct IdentityStep: PipelineStep {
     }
 
     public func run(_ context: StepContext) async throws -> StepResult {
-        let identity = try await env.aws.json(["sts", "get-caller-identity"], log: context.log)
-        guard let account = identity["Account"] as? String else {
-            throw SlinkyError.credentials(detail: "STS did not name an account", hint: "check your AWS credentials")
-        }
+        // The run's one STS call: usually started with the run, beside the tool checks.
+        context.log.command(await env.identity.invocation.commandLine)
+        let identity = try await env.identity.identity()
+        context.log.write("account \(identity.account), \(identity.arn)")
         return StepResult(outputs: [
-            "account": account, "arn": identity["Arn"] as? String ?? "", "region": env.settings.region,
+            "account": identity.account, "arn": identity.arn, "region": env.settings.region,
             "profile": env.settings.profile ?? "",
         ])
     }

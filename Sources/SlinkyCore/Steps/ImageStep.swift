@@ -38,7 +38,11 @@ public struct ImageStep: PipelineStep {
     }
 
     public func verify(_ recorded: StepRecord, _ context: StepContext) async throws -> Verification {
-        let digest = try await describeImage(context)
+        // The same describe-images answer the repository check uses (one CLI start-up for both).
+        var digest: String?
+        if case .repository(let found) = try await env.ecrImages.describe(repository: settings.repositoryName, tag: settings.tag, log: context.log) {
+            digest = found
+        }
         if digest == recorded.outputs["digest"] { return .holds }
         return .drifted(digest == nil ? "ECR no longer holds tag \(settings.tag)" : "tag \(settings.tag) now points at another image")
     }

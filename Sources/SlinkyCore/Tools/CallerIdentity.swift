@@ -1,0 +1,43 @@
+import Foundation
+
+/// `aws sts get-caller-identity`, asked once per run and shared: the bucket's state key and the identity
+/// step both need the account, and each start-up of the v1 CLI costs about 0.4 s of Python.
+///
+/// `start()` begins the call at once, so it overlaps whatever runs before the first reader (the tool checks).
+public actor CallerIdentityLookup {
+    public struct Identity: Sendable, Equatable {
+        public var account: String
+        public var arn: String
+    }
+
+    let aws: AWSCLI
+    private var answer: Task<Identity, any Error>?
+
+    public init(aws: AWSCLI) { self.aws = aws }
+
+    public var invocation: Invocation { aws.invocation(Self.arguments) }
+    static let arguments = ["sts", "get-caller-identity"]
+
+    public func start() {
+        guard answer == nil else { return }
+        let aws = self.aws
+        answer = Task {
+            let identity = try await aws.json(Self.arguments, log: nil)
+            guard let account = identity["Account"] as? String, !account.isEmpty else {
+                throw SlinkyError.credentials(detail: "STS did not name an account", hint: "check your AWS credentials")
+            }
+            return Identity(account: account, arn: identity["Arn"] as? String ?? "")
+        }
+    }
+
+    /// The answer of the run's one call (started now if nobody started it).
+    public func identity() async throws -> Identity {
+        start()
+        return try await answer!.value
+    }
+
+    /// Waits for a call that was started but never read, so no child outlives the run.
+    public func settle() async {
+        _ = try? await answer?.value
+    }
+}
