@@ -31,13 +31,16 @@ struct FileBackedOutputTests {
         let pidFile = dir.file("pid")
         // The shell starts a grandchild that writes to the same file long after the command returned; with a
         // pipe that grandchild would die of SIGPIPE once the reader closed its end.
-        let script = "( sleep 1; echo late-line ) & echo $! > \(pidFile); echo early-line"
+        // It waits for the test's go-ahead, not a clock, so a slow machine cannot make it write too early.
+        let goAhead = dir.file("go")
+        let script = "( while [ ! -e \(goAhead) ]; do sleep 0.05; done; echo late-line ) & echo $! > \(pidFile); echo early-line"
         let runner = ProcessRunner(redactor: Redactor(), interrupts: InterruptController(onNotice: { _ in }))
         let result = try await runner.runWritingTo(Invocation("/bin/sh", ["-c", script]), logPath: log) { _ in }
         #expect(result.exitCode == 0)
         let grandchild = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(grandchild, 0) == 0, "the grandchild is still running after the command returned")
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "early-line\n", "it has not written its line yet")
+        FileManager.default.createFile(atPath: goAhead, contents: nil)
         // A grandchild killed by SIGPIPE would never write it; this one does, after the first line.
         try await withDeadlockGuard {
             while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("late-line") ?? false) {
