@@ -12,7 +12,7 @@ public struct SlinkyCommand: AsyncParsableCommand {
             by another run, 77 AWS credentials, 130 interrupted, 143 terminated.
             """,
         version: Slinky.version,
-        subcommands: [Install.self, Cleanup.self, Status.self, Render.self, List.self, StateCommand.self, ImageCommand.self]
+        subcommands: [Install.self, Cleanup.self, Status.self, Doctor.self, SSH.self, Logs.self, Render.self, List.self, StateCommand.self, ImageCommand.self]
     )
 
     public init() {}

@@ -21,6 +21,9 @@ public struct PreflightStep: PipelineStep {
     public func plannedCommands(_ context: StepContext) -> [String] {
         var commands = ["aws --version", "terraform version"]
         if needsDocker { commands.append(Docker.serverVersionInvocation.commandLine) }
+        if phase == .install {
+            commands.append("aws ec2 describe-availability-zones, describe-instance-type-offerings, describe-instance-types, describe-vpcs, describe-addresses; aws elbv2 describe-load-balancers; aws service-quotas get-service-quota; aws eks describe-cluster-versions; aws sts get-caller-identity --debug (the doctor's checks, read-only)")
+        }
         return commands
     }
 
@@ -31,27 +34,42 @@ public struct PreflightStep: PipelineStep {
         // helm installs the Kubernetes layer; a blueprint that stops after the AWS layer does not need it.
         if phase == .install && deploysKubernetesLayer { tools.append(ToolCatalog.helm) }
         for tool in tools {
-            let invocation = Invocation(tool.name, tool.versionArguments)
-            context.log.command(invocation.commandLine)
-            let result = try await env.runner.run(invocation, sink: context.log)
-            // aws v1 prints its version on stderr.
-            let text = result.standardOutput.isEmpty ? result.standardErrorTail.joined(separator: "\n") : result.standardOutput
-            guard result.succeeded else {
-                throw SlinkyError.toolMissing(tool: tool.name, hint: tool.installHint)
-            }
-            outputs[tool.name] = ToolCatalog.firstVersionLine(text)
+            outputs[tool.name] = try await ToolCatalog.requireWorking(tool, runner: env.runner, log: context.log)
         }
         if needsDocker {
             outputs["docker-daemon"] = try await env.docker.serverVersion(log: context.log)
         }
-        let kubectl = Invocation(ToolCatalog.kubectl.name, ToolCatalog.kubectl.versionArguments)
-        if let result = try? await env.runner.run(kubectl, sink: context.log), result.succeeded {
-            outputs["kubectl"] = ToolCatalog.firstVersionLine(result.standardOutput)
-        } else {
+        switch try await ToolCatalog.probe(ToolCatalog.kubectl, runner: env.runner, log: context.log) {
+        case .working(let version): outputs["kubectl"] = version
+        case .missing:
             context.warn("kubectl is not installed; slinky will not be able to look up the login hostname or release load balancers (\(ToolCatalog.kubectl.installHint))")
+        case .failing(let failure):
+            context.warn("kubectl is installed but failing (\(failure.summary)); slinky will not be able to look up the login hostname or release load balancers")
         }
         try checkInputs(context)
+        if let summary = try await checkCapacity(context) { outputs["doctor"] = summary }
         return StepResult(outputs: outputs)
+    }
+
+    /// `slinky doctor`'s account checks (instance offerings, quotas, EKS version, disk, clock), so an install
+    /// that cannot succeed stops before its first change. Only until the cluster's VPC exists: after that the
+    /// cluster holds its own share of the quotas, and a re-run should not pay for the calls.
+    func checkCapacity(_ context: StepContext) async throws -> String? {
+        guard phase == .install else { return nil }
+        let journal = (try? JournalStore.load(path: env.settings.journalPath)) ?? nil
+        if journal?.install[StepID.terraformApply(target: "module.vpc").rawValue]?.state == .succeeded { return nil }
+        let findings = await Doctor(settings: env.settings, runner: env.runner, log: context.log)
+            .run(.installPreflight(buildsImage: needsDocker), journal: journal)
+        for finding in findings where finding.level == .warning { context.warn("\(finding.check): \(finding.finding)") }
+        for finding in findings where !finding.checked { context.log.write("note: \(finding.check): \(finding.finding)") }
+        let errors = findings.filter { $0.level == .error }
+        guard errors.isEmpty else {
+            throw SlinkyError.precondition(
+                "the install cannot succeed: " + errors.map(\.finding).joined(separator: "; "),
+                hint: errors.map(\.fix).filter { !$0.isEmpty }.joined(separator: "; ") + " (`slinky doctor` shows every check)")
+        }
+        let checked = findings.filter(\.checked).count
+        return "\(checked) account checks passed, \(findings.count - checked) not checked"
     }
 
     var deploysKubernetesLayer: Bool {
