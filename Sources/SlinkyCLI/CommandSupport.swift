@@ -44,6 +44,17 @@ enum CommandSupport {
         try await reporting(command, format: format) { try await resolver().resolve(raw, command: command, runner: runner) }
     }
 
+    /// The cluster's journal, from its folder or its state bucket, and where it was looked for.
+    static func journal(_ settings: ClusterSettings, command: String, format: OutputFormat, runner: ProcessRunner) async throws -> (Journal?, String) {
+        try await reporting(command, format: format) { () async throws -> (Journal?, String) in
+            guard let bucket = settings.stateBucket else {
+                return (try JournalStore.load(path: settings.journalPath), settings.stateDirectory)
+            }
+            let reader = try await SharedStateReader.open(bucket: bucket, settings: settings, runner: runner, environment: environment)
+            return (try await reader.cluster().0, reader.location.url)
+        }
+    }
+
     /// A failure before any pipeline starts (bad flag value, missing checkout): one line, documented exit code.
     static func fail(_ error: SlinkyError, format: OutputFormat, command: String) -> ExitCode {
         if format == .json {

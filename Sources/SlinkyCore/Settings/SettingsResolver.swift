@@ -80,7 +80,7 @@ public struct SettingsResolver: Sendable {
         let profile = value(raw.profile, "AWS_PROFILE")?.0
         let explicitBlueprint = value(raw.blueprint, "SLINKY_BLUEPRINT")
         let blueprintPath = (explicitBlueprint?.0 ?? "\(project)/blueprints/blueprint.tfvars")
-            .absolutePath(relativeTo: currentDirectory)
+            .absolutePath(relativeTo: currentDirectory, home: environment["HOME"])
         // The blueprint's own `name` is what a user who edited it expects; --name still wins, so one
         // blueprint can serve several clusters.
         let blueprintName = (try? TfvarsDocument(text: BlueprintFile.read(blueprintPath)))?.string("name")
@@ -98,15 +98,15 @@ public struct SettingsResolver: Sendable {
         try NameRules.validateRepositoryName(repository)
         let tag = value(raw.tag, "SLINKY_TAG")?.0 ?? ClusterSettings.defaultTag
         try NameRules.validateTag(tag)
-        let stateBase = (value(raw.stateDir, "SLINKY_STATE_DIR")?.0 ?? "\(project)/.slinky").absolutePath(relativeTo: currentDirectory)
+        let stateBase = (value(raw.stateDir, "SLINKY_STATE_DIR")?.0 ?? "\(project)/.slinky").absolutePath(relativeTo: currentDirectory, home: environment["HOME"])
         var settings = ClusterSettings(
             command: command, cluster: cluster, region: region, regionSource: regionSource, profile: profile,
             projectDirectory: project, stateDirectory: "\(stateBase)/\(cluster)",
             blueprintPath: blueprintPath,
             dockerfilePath: (value(raw.dockerfile, "SLINKY_DOCKERFILE")?.0 ?? "\(project)/dockerfiles/dlc-slurmd.Dockerfile")
-                .absolutePath(relativeTo: currentDirectory),
+                .absolutePath(relativeTo: currentDirectory, home: environment["HOME"]),
             repositoryName: repository, tag: tag,
-            sshKeyPath: (value(raw.sshKey, "SLINKY_SSH_KEY")?.0 ?? ClusterSettings.defaultSSHKey).absolutePath(relativeTo: currentDirectory))
+            sshKeyPath: (value(raw.sshKey, "SLINKY_SSH_KEY")?.0 ?? ClusterSettings.defaultSSHKey).absolutePath(relativeTo: currentDirectory, home: environment["HOME"]))
         settings.blueprintExplicit = explicitBlueprint != nil
         settings.assumeYes = isOn(.yes, raw)
         settings.dryRun = isOn(.dryRun, raw)
@@ -119,7 +119,7 @@ public struct SettingsResolver: Sendable {
             try LoginCIDR.validate(cidr)
             settings.allowCIDR = cidr
         }
-        settings.chartsDirectory = value(raw.charts, "SLINKY_CHARTS_DIR")?.0.absolutePath(relativeTo: currentDirectory)
+        settings.chartsDirectory = value(raw.charts, "SLINKY_CHARTS_DIR")?.0.absolutePath(relativeTo: currentDirectory, home: environment["HOME"])
         if let (bucket, source) = value(raw.stateBucket, "SLINKY_STATE_BUCKET") {
             try NameRules.validateBucketName(bucket)
             settings.stateBucket = bucket

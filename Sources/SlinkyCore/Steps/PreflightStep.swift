@@ -22,6 +22,9 @@ public struct PreflightStep: PipelineStep {
     public func plannedCommands(_ context: StepContext) -> [String] {
         var commands = ["aws --version", "terraform version"]
         if needsDocker { commands.append(Docker.serverVersionInvocation.commandLine) }
+        if phase == .install {
+            commands.append("aws ec2 describe-availability-zones, describe-instance-type-offerings, describe-instance-types, describe-vpcs, describe-addresses; aws elbv2 describe-load-balancers; aws service-quotas get-service-quota; aws eks describe-cluster-versions; aws sts get-caller-identity --debug (the doctor's checks, read-only)")
+        }
         return commands
     }
 
@@ -31,66 +34,81 @@ public struct PreflightStep: PipelineStep {
         if needsDocker { tools.append(ToolCatalog.docker) }
         // helm installs the Kubernetes layer; a blueprint that stops after the AWS layer does not need it.
         if phase == .install && deploysKubernetesLayer { tools.append(ToolCatalog.helm) }
-        // Every check at once (the aws CLI alone takes ~0.4 s to start); the log and the first error still
-        // follow the order above.
-        let checks = tools.map { Invocation($0.name, $0.versionArguments) }
-            + [Invocation(ToolCatalog.kubectl.name, ToolCatalog.kubectl.versionArguments)]
-        let results = await Self.runAll(checks, runner: env.runner)
-        for (index, tool) in tools.enumerated() {
-            let answer = results[index]
-            context.log.command(answer.invocation.commandLine)
-            answer.lines.replay(into: context.log)
-            let result = try answer.get()
-            guard result.succeeded else {
-                throw SlinkyError.toolMissing(tool: tool.name, hint: tool.installHint)
+        // Every version check at once (the aws CLI alone takes ~0.4 s to start); the log and the first error
+        // still follow the order above.
+        let probes = await Self.probeAll(tools + [ToolCatalog.kubectl], runner: env.runner)
+        for (tool, probe) in zip(tools, probes) {
+            context.log.command(Invocation(tool.name, tool.versionArguments).commandLine)
+            switch try probe.get() {
+            case .working(let version):
+                context.log.write(version)
+                outputs[tool.name] = version
+            case .missing: throw SlinkyError.toolMissing(tool: tool.name, hint: tool.installHint)
+            case .failing(let failure): throw SlinkyError.toolFailing(tool: tool.name, failure: failure)
             }
-            // aws v1 prints its version on stderr.
-            let text = result.standardOutput.isEmpty ? result.standardErrorTail.joined(separator: "\n") : result.standardOutput
-            outputs[tool.name] = ToolCatalog.firstVersionLine(text)
         }
         if needsDocker {
             outputs["docker-daemon"] = try await env.docker.serverVersion(log: context.log)
         }
-        let kubectl = results[tools.count]
-        context.log.command(kubectl.invocation.commandLine)
-        kubectl.lines.replay(into: context.log)
-        if let result = try? kubectl.get(), result.succeeded {
-            outputs["kubectl"] = ToolCatalog.firstVersionLine(result.standardOutput)
-        } else {
+        context.log.command(Invocation(ToolCatalog.kubectl.name, ToolCatalog.kubectl.versionArguments).commandLine)
+        switch try probes[tools.count].get() {
+        case .working(let version): outputs["kubectl"] = version
+        case .missing:
             context.warn("kubectl is not installed; slinky will not be able to look up the login hostname or release load balancers (\(ToolCatalog.kubectl.installHint))")
+        case .failing(let failure):
+            context.warn("kubectl is installed but failing (\(failure.summary)); slinky will not be able to look up the login hostname or release load balancers")
         }
         try checkInputs(context)
+        if let summary = try await checkCapacity(context) { outputs["doctor"] = summary }
         return StepResult(outputs: outputs)
     }
 
-    /// One version check's answer: the result, or the error starting it, and the lines it printed.
-    struct CheckAnswer: Sendable {
-        var invocation: Invocation
-        var result: ProcessResult?
+    /// One tool's answer, or the error that kept it from answering.
+    struct ProbeAnswer: Sendable {
+        var probe: ToolProbe = .missing
         var error: (any Error)?
-        var lines: BufferedLog
 
-        func get() throws -> ProcessResult {
-            if let result { return result }
-            throw error ?? SlinkyError.precondition("\(invocation.commandLine) gave no answer", hint: "")
+        func get() throws -> ToolProbe {
+            if let error { throw error }
+            return probe
         }
     }
 
-    /// Runs each invocation at the same time; answers in the order given.
-    static func runAll(_ invocations: [Invocation], runner: ProcessRunner) async -> [CheckAnswer] {
-        var answers = invocations.map { CheckAnswer(invocation: $0, result: nil, error: nil, lines: BufferedLog()) }
-        await withTaskGroup(of: (Int, CheckAnswer).self) { group in
-            for (position, pending) in answers.enumerated() {
+    /// Probes each tool at the same time; answers in the order given.
+    static func probeAll(_ tools: [ToolCatalog.Tool], runner: ProcessRunner) async -> [ProbeAnswer] {
+        var answers = [ProbeAnswer](repeating: ProbeAnswer(), count: tools.count)
+        await withTaskGroup(of: (Int, ProbeAnswer).self) { group in
+            for (position, tool) in tools.enumerated() {
                 group.addTask {
-                    var answer = pending
-                    do { answer.result = try await runner.run(pending.invocation, sink: pending.lines) }
-                    catch { answer.error = error }
+                    var answer = ProbeAnswer()
+                    do { answer.probe = try await ToolCatalog.probe(tool, runner: runner, log: nil) } catch { answer.error = error }
                     return (position, answer)
                 }
             }
             for await (position, answer) in group { answers[position] = answer }
         }
         return answers
+    }
+
+    /// `slinky doctor`'s account checks (instance offerings, quotas, EKS version, disk, clock), so an install
+    /// that cannot succeed stops before its first change. Only until the cluster's VPC exists: after that the
+    /// cluster holds its own share of the quotas, and a re-run should not pay for the calls.
+    func checkCapacity(_ context: StepContext) async throws -> String? {
+        guard phase == .install else { return nil }
+        let journal = (try? JournalStore.load(path: env.settings.journalPath)) ?? nil
+        if journal?.install[StepID.terraformApply(target: "module.vpc").rawValue]?.state == .succeeded { return nil }
+        let findings = await Doctor(settings: env.settings, runner: env.runner, log: context.log)
+            .run(.installPreflight(buildsImage: needsDocker), journal: journal)
+        for finding in findings where finding.level == .warning { context.warn("\(finding.check): \(finding.finding)") }
+        for finding in findings where !finding.checked { context.log.write("note: \(finding.check): \(finding.finding)") }
+        let errors = findings.filter { $0.level == .error }
+        guard errors.isEmpty else {
+            throw SlinkyError.precondition(
+                "the install cannot succeed: " + errors.map(\.finding).joined(separator: "; "),
+                hint: errors.map(\.fix).filter { !$0.isEmpty }.joined(separator: "; ") + " (`slinky doctor` shows every check)")
+        }
+        let checked = findings.filter(\.checked).count
+        return "\(checked) account checks passed, \(findings.count - checked) not checked"
     }
 
     var deploysKubernetesLayer: Bool {
@@ -118,17 +136,5 @@ public struct PreflightStep: PipelineStep {
         }
         _ = try SSHKeyStep.inspect(path: settings.sshKeyPath)
         if !settings.skipBuild { try settings.requireDockerfile() }
-    }
-}
-
-/// Lines a command printed, kept until its turn in the step log comes (checks run at the same time, the log
-/// reads one command after another).
-final class BufferedLog: OutputLineSink, Sendable {
-    private let lines = Mutex<[(String, Bool)]>([])
-
-    func line(_ text: String, isError: Bool) { lines.withLock { $0.append((text, isError)) } }
-
-    func replay(into log: StepLog) {
-        for (text, isError) in lines.withLock({ $0 }) { log.line(text, isError: isError) }
     }
 }

@@ -27,6 +27,11 @@ public enum SlinkyError: Error, Sendable, Equatable {
     case blueprint(path: String, problem: String, hint: String)
     case sshKey(path: String, problem: String, hint: String)
     case toolMissing(tool: String, hint: String)
+    /// The tool is on PATH but its version command fails (a Python CLI whose libraries another package
+    /// replaced, a truncated download): reinstalling elsewhere would not help, repairing it would.
+    case toolFailing(tool: String, failure: CommandFailure)
+    /// A command that needs an installed cluster (or something an install records) found none.
+    case notInstalled(cluster: String, missing: String, hint: String)
     case serviceUnavailable(what: String, detail: String, hint: String)
     case credentials(detail: String, hint: String)
     case locked(cluster: String, holderPID: Int32, since: String, command: String)
@@ -42,7 +47,8 @@ public enum SlinkyError: Error, Sendable, Equatable {
         switch self {
         case .invalidInput: .usage
         case .blueprint, .sshKey: .dataError
-        case .toolMissing, .serviceUnavailable: .unavailable
+        case .toolMissing, .toolFailing, .serviceUnavailable: .unavailable
+        case .notInstalled: .notInstalled
         case .credentials: .noCredentials
         case .locked, .lockedRemotely: .locked
         case .interrupted(let signal): signal == 15 ? .terminated : .interrupted
@@ -57,6 +63,8 @@ public enum SlinkyError: Error, Sendable, Equatable {
         case .blueprint(let path, let problem, _): return "blueprint \(path): \(problem)"
         case .sshKey(let path, let problem, _): return "SSH key \(path): \(problem)"
         case .toolMissing(let tool, _): return "\(tool) is not installed or not on PATH"
+        case .toolFailing(let tool, let failure): return "\(tool) is installed but failing: \(failure.summary)"
+        case .notInstalled(let cluster, let missing, _): return "cluster \(cluster) \(missing)"
         case .serviceUnavailable(let what, let detail, _): return "\(what) is not available: \(detail)"
         case .credentials(let detail, _): return "AWS credentials are not usable: \(detail)"
         case .locked(let cluster, let pid, let since, let command):
@@ -75,8 +83,9 @@ public enum SlinkyError: Error, Sendable, Equatable {
         switch self {
         case .invalidInput(_, let hint), .blueprint(_, _, let hint), .sshKey(_, _, let hint),
             .toolMissing(_, let hint), .serviceUnavailable(_, _, let hint), .credentials(_, let hint),
-            .precondition(_, let hint):
+            .precondition(_, let hint), .notInstalled(_, _, let hint):
             return hint.isEmpty ? nil : hint
+        case .toolFailing(_, let failure): return failure.hint
         case .locked(_, let pid, _, _):
             return "wait for it to finish, or stop it (kill -INT \(pid)) and run again"
         case .lockedRemotely(_, _, let heartbeat, let minutes):
