@@ -59,9 +59,10 @@ extension SandboxTests {
             #expect(result.exitCode == 0, result.diagnostics)
             let plans = result.events.filter { $0["event"] as? String == "plan" }
             let planned = plans.compactMap { $0["step"] as? String }
-            #expect(planned == ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "example-job", "access"])
+            #expect(planned == ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply", "kubernetes", "example-job", "access"])
             let commands = plans.flatMap { $0["commands"] as? [String] ?? [] }
             #expect(commands.contains { $0.contains("terraform -chdir=") && $0.contains("-target=module.vpc") })
+            #expect(commands.contains { $0.contains("helm upgrade --install") })
             #expect(commands.contains { $0.contains("docker push") })
             #expect(fileBytes(ws.blueprint) == blueprintBefore)
             #expect(!FileManager.default.fileExists(atPath: ws.stateDirectory), "a dry run creates no state")
