@@ -93,19 +93,10 @@ locals {
   # the chart's sample entry (nodesets.slinky), so every field the templates
   # read is given here: without logfile.image the chart stops with "image
   # repository is required".
-  values_v0 = {
-    controller = {
-      podSpec      = local.control_pod_spec
-      extraConfMap = { GresTypes = "gpu" }
-    }
+  # What both releases take in the same shape.
+  shared_values = {
     restapi = {
       podSpec = local.control_pod_spec
-    }
-    "slurm-exporter" = {
-      enabled = var.enable_metrics
-      exporter = {
-        nodeSelector = var.system_node_selector
-      }
     }
     accounting = {
       enabled = var.enable_accounting
@@ -118,6 +109,19 @@ locals {
     }
     vendor = {
       nvidia = { dcgm = { enabled = var.enable_dcgm } }
+    }
+  }
+
+  values_v0 = merge(local.shared_values, {
+    controller = {
+      podSpec      = local.control_pod_spec
+      extraConfMap = { GresTypes = "gpu" }
+    }
+    "slurm-exporter" = {
+      enabled = var.enable_metrics
+      exporter = {
+        nodeSelector = var.system_node_selector
+      }
     }
     loginsets = {
       slinky = {
@@ -168,13 +172,13 @@ locals {
         podSpec           = local.compute_pod_spec
       }
     }
-  }
+  })
 
   # Slinky 1.x: new nodesets and loginsets start from nodesetDefaults and
   # loginsetDefaults, the login service takes metadata (so the NLB
   # annotations live in the chart), metrics come from slurmctld itself (no
   # exporter chart), and the image digest has its own field.
-  values_v1 = {
+  values_v1 = merge(local.shared_values, {
     priorityClass = {
       enabled = var.priority_class_name != ""
       # The class is the slinky-aws chart's, created before this release.
@@ -188,20 +192,6 @@ locals {
         enabled        = var.enable_metrics
         serviceMonitor = { enabled = var.enable_metrics }
       }
-    }
-    restapi = {
-      podSpec = local.control_pod_spec
-    }
-    accounting = {
-      enabled       = var.enable_accounting
-      podSpec       = local.control_pod_spec
-      storageConfig = local.accounting_storage
-    }
-    configFiles = {
-      "gres.conf" = local.gres_conf
-    }
-    vendor = {
-      nvidia = { dcgm = { enabled = var.enable_dcgm } }
     }
     loginsets = {
       slinky = {
@@ -234,7 +224,7 @@ locals {
         podSpec      = local.compute_pod_spec
       }
     }
-  }
+  })
 
   # Login service: an internet-facing NLB sending straight to the pod IPs,
   # keeping the client address, reachable only from login_allow_cidr.
