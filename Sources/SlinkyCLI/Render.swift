@@ -29,7 +29,8 @@ struct Render: AsyncParsableCommand {
         raw.charts = charts
         let settings = try await CommandSupport.settings(raw, command: "render", format: format, runner: runner)
         let report = try await CommandSupport.reporting("render", format: format) { () async throws -> RenderReport in
-            let logDirectory = "\(settings.stateDirectory)/logs/\(Self.timestamp())-render"
+            // Named like every run's folder, so `slinky logs` finds a render's log too.
+            let logDirectory = "\(settings.stateDirectory)/logs/\(RunDriver.stamp.string(from: Date()))-render"
             try AtomicFile.makeDirectory(logDirectory, permissions: 0o700)
             let log = StepLog(path: "\(logDirectory)/render.log", stepID: .render, events: nil)
             defer { log.close() }
@@ -83,13 +84,5 @@ struct Render: AsyncParsableCommand {
             lines.append("error: helm refused the values of \(failed.name): \(failed.reason ?? "")")
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func timestamp() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return formatter.string(from: Date())
     }
 }

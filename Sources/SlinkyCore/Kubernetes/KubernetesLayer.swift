@@ -81,4 +81,11 @@ extension ClusterEnvironment {
             runner: runner, projectDirectory: settings.projectDirectory, workDirectory: "\(settings.stateDirectory)/kubernetes",
             blueprintPath: settings.blueprintPath, cluster: settings.cluster, region: settings.region)
     }
+
+    /// Where this cluster's charts come from: --charts / SLINKY_CHARTS_DIR, else pulled into the cache.
+    public func chartSource(environment: [String: String]) -> ChartSource {
+        ChartSource(
+            runner: runner, layerDirectory: kubernetesLayer.layerDirectory, offlineDirectory: settings.chartsDirectory,
+            cacheDirectory: ChartSource.defaultCacheDirectory(environment: environment))
+    }
 }

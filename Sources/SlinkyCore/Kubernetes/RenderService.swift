@@ -17,10 +17,7 @@ public enum RenderService {
         let env = ClusterEnvironment(settings: settings, runner: runner)
         let awsOutputs = await installedOutputs(env, log: log)
         let plan = try await env.kubernetesLayer.plan(awsOutputs: awsOutputs, log: log)
-        let charts = ChartSource(
-            runner: runner, layerDirectory: env.kubernetesLayer.layerDirectory, offlineDirectory: settings.chartsDirectory,
-            cacheDirectory: ChartSource.defaultCacheDirectory(environment: environment))
-        return try await ManifestRenderer(runner: runner, charts: charts)
+        return try await ManifestRenderer(runner: runner, charts: env.chartSource(environment: environment))
             .render(plan, cluster: settings.cluster, into: output.absolutePath(relativeTo: FileManager.default.currentDirectoryPath), log: log)
     }
 

@@ -12,12 +12,7 @@ public struct KubernetesStep: PipelineStep {
 
     var layer: KubernetesLayer { env.kubernetesLayer }
 
-    var charts: ChartSource {
-        ChartSource(
-            runner: env.runner, layerDirectory: layer.layerDirectory,
-            offlineDirectory: env.settings.chartsDirectory,
-            cacheDirectory: ChartSource.defaultCacheDirectory(environment: ProcessInfo.processInfo.environment))
-    }
+    var charts: ChartSource { env.chartSource(environment: ProcessInfo.processInfo.environment) }
 
     public func fingerprint(_ context: StepContext) async throws -> String {
         var f = Fingerprint()
