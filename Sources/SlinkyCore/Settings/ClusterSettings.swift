@@ -59,6 +59,7 @@ public struct ClusterSettings: Sendable {
     public var terraformStatePath: String { "\(stateDirectory)/terraform/terraform.tfstate" }
     public var terraformDataDirectory: String { "\(stateDirectory)/terraform/data" }
     public var kubeconfigPath: String { "\(stateDirectory)/kubeconfig" }
+    public var toolVersionsPath: String { "\(stateDirectory)/tool-versions.json" }
     public var terraformWorkspace: String { "\(stateDirectory)/terraform/workspace" }
     /// The blueprint a cluster with shared state was built from, fetched from the bucket.
     public var sharedBlueprintPath: String { "\(stateDirectory)/blueprint.tfvars" }

@@ -12,6 +12,8 @@ public struct ClusterEnvironment: Sendable {
     public let identity: CallerIdentityLookup
     /// The run's ECR describe-images answers, shared by the repository and image checks.
     public let ecrImages: ECRImageLookup
+    /// Tool versions that need not be asked again while the executable is unchanged.
+    public let toolVersions: ToolVersionCache
 
     public init(
         settings: ClusterSettings, runner: ProcessRunner, clusterAPI: (any ClusterAPI)? = nil,
@@ -28,7 +30,11 @@ public struct ClusterEnvironment: Sendable {
             region: settings.region, profile: settings.profile, remoteState: settings.remoteState,
             workspace: settings.terraformWorkspace)
         self.docker = Docker(runner: runner)
+        let searchPath = runner.baseEnvironment["PATH"].flatMap { $0 } ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        self.toolVersions = ToolVersionCache(path: settings.toolVersionsPath, searchPath: searchPath)
+        let journalPath = settings.journalPath, cluster = settings.cluster
         self.clusterAPI = clusterAPI ?? KubectlClusterAPI(
-            runner: runner, aws: aws, cluster: settings.cluster, kubeconfigPath: settings.kubeconfigPath)
+            runner: runner, aws: aws, cluster: cluster, kubeconfigPath: settings.kubeconfigPath,
+            endpoint: { EKSEndpoint.recorded(in: (try? JournalStore.load(path: journalPath)) ?? nil, cluster: cluster) })
     }
 }

@@ -34,13 +34,24 @@ public struct PreflightStep: PipelineStep {
         if needsDocker { tools.append(ToolCatalog.docker) }
         // helm installs the Kubernetes layer; a blueprint that stops after the AWS layer does not need it.
         if phase == .install && deploysKubernetesLayer { tools.append(ToolCatalog.helm) }
-        // Every version check at once (the aws CLI alone takes ~0.4 s to start); the log and the first error
-        // still follow the order above.
-        let probes = await Self.probeAll(tools + [ToolCatalog.kubectl], runner: env.runner)
+        // A version the same executable gave before is not asked again (ToolVersionCache says why): the
+        // aws CLI is proven by the STS call beside this step, the others by the step that next needs them.
+        let probed = tools + [ToolCatalog.kubectl]
+        var remembered: [String: String] = [:]
+        for tool in probed { remembered[tool.name] = env.toolVersions.version(of: tool.name) }
+        // Every other version check at once (the aws CLI alone takes ~0.5 s to start); the log and the first
+        // error still follow the order above.
+        let probes = await Self.probeAll(probed, runner: env.runner, skipping: remembered)
+        var answered: [String: String] = [:]
+        for (tool, answer) in zip(probed, probes) {
+            if case .working(let version)? = try? answer.get(), remembered[tool.name] == nil { answered[tool.name] = version }
+        }
+        if !answered.isEmpty { env.toolVersions.record(answered) }
         for (tool, probe) in zip(tools, probes) {
             context.log.command(Invocation(tool.name, tool.versionArguments).commandLine)
             switch try probe.get() {
             case .working(let version):
+                if remembered[tool.name] != nil { context.log.write("(remembered: the same executable gave this answer before)") }
                 context.log.write(version)
                 outputs[tool.name] = version
             case .missing: throw SlinkyError.toolMissing(tool: tool.name, hint: tool.installHint)
@@ -75,10 +86,17 @@ public struct PreflightStep: PipelineStep {
     }
 
     /// Probes each tool at the same time; answers in the order given.
-    static func probeAll(_ tools: [ToolCatalog.Tool], runner: ProcessRunner) async -> [ProbeAnswer] {
+    /// A tool named in `remembered` answers with that version without being started.
+    static func probeAll(
+        _ tools: [ToolCatalog.Tool], runner: ProcessRunner, skipping remembered: [String: String] = [:]
+    ) async -> [ProbeAnswer] {
         var answers = [ProbeAnswer](repeating: ProbeAnswer(), count: tools.count)
         await withTaskGroup(of: (Int, ProbeAnswer).self) { group in
             for (position, tool) in tools.enumerated() {
+                if let version = remembered[tool.name] {
+                    answers[position] = ProbeAnswer(probe: .working(version: version))
+                    continue
+                }
                 group.addTask {
                     var answer = ProbeAnswer()
                     do { answer.probe = try await ToolCatalog.probe(tool, runner: runner, log: nil) } catch { answer.error = error }
