@@ -93,6 +93,25 @@ extension SandboxTests {
             }
             #expect(fileBytes(stateFile) == stateBefore, "terraform state must not change on a no-op re-run")
             #expect(try FileManager.default.attributesOfItem(atPath: ws.blueprint)[.modificationDate] as? Date == blueprintModified)
+            // The re-run did not start the aws CLI for a version it already had (the same executable answered
+            // the first run), yet recorded the same one.
+            #expect(try logText(ws, step: "preflight").contains("(remembered: the same executable gave this answer before)"))
+            #expect(second.outputs(of: "preflight")["aws"] == first.outputs(of: "preflight")["aws"])
+
+            // The kubeconfig slinky wrote from terraform's outputs is the one `aws eks update-kubeconfig` writes
+            // (compared as kubectl reads them).
+            let written = "\(ws.stateDirectory)/kubeconfig"
+            #expect((try FileManager.default.attributesOfItem(atPath: written)[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            let reference = ws.root + "/kubeconfig-by-aws"
+            let update = try await Runner.run("/usr/bin/env", ["aws", "eks", "update-kubeconfig", "--name", ws.cluster, "--kubeconfig", reference])
+            try #require(update.exitCode == 0, update.diagnostics)
+            let ours = try await Runner.run("/usr/bin/env", ["kubectl", "config", "view", "--raw", "-o", "json", "--kubeconfig", written])
+            let theirs = try await Runner.run("/usr/bin/env", ["kubectl", "config", "view", "--raw", "-o", "json", "--kubeconfig", reference])
+            try #require(ours.exitCode == 0 && theirs.exitCode == 0, "\(ours.diagnostics)\n\(theirs.diagnostics)")
+            func parsed(_ text: String) -> NSDictionary? {
+                try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? NSDictionary
+            }
+            #expect(parsed(ours.stdout) != nil && parsed(ours.stdout) == parsed(theirs.stdout), "ours:\n\(ours.stdout)\ntheirs:\n\(theirs.stdout)")
 
             // 3. A second run while one is working is refused at once, naming the holder.
             let (background, out, err) = try Runner.start(
