@@ -123,12 +123,20 @@ public final class RemoteRunLock: Sendable {
         }
     }
 
-    /// Deletes the lock object if it is still this run's.
-    public func release() async {
-        guard let mine = etag.withLock({ $0 }), !wasLost else { return }
-        if let (_, current) = try? await read(), current == mine {
-            try? await objects.delete(key)
-        }
+    /// Whether the lock object in the bucket is still this run's: the first half of `release`, on its own so
+    /// the read can overlap the run's last journal upload.
+    public func stillHeld() async -> Bool {
+        guard let mine = etag.withLock({ $0 }), !wasLost else { return false }
+        guard let (_, current) = try? await read() else { return false }
+        return current == mine
+    }
+
+    /// Deletes the lock object if it is still this run's (`confirmed`: what `stillHeld` already found).
+    public func release(confirmed: Bool? = nil) async {
+        guard etag.withLock({ $0 }) != nil, !wasLost else { return }
+        let held: Bool
+        if let confirmed { held = confirmed } else { held = await stillHeld() }
+        if held { try? await objects.delete(key) }
         etag.withLock { $0 = nil }
     }
 }

@@ -24,13 +24,13 @@ public final class JournalMirror: Sendable {
     /// `onConflict` runs once, from the uploader, when another run wrote the journal: this run no longer owns it.
     public init(
         objects: S3Objects, location: RemoteStateLocation, journalETag: String?, blueprintPath: String?,
-        onConflict: @escaping @Sendable () -> Void = {}
+        uploadedBlueprint alreadyInBucket: Data? = nil, onConflict: @escaping @Sendable () -> Void = {}
     ) {
         let (stream, continuation) = AsyncStream.makeStream(of: Data.self, bufferingPolicy: .bufferingNewest(1))
         self.continuation = continuation
         worker = Task {
             var etag = journalETag
-            var uploadedBlueprint: Data?
+            var uploadedBlueprint = alreadyInBucket
             // The newest journal whose upload failed, and why; nil once the bucket holds the newest.
             var failure: (journal: Data, reason: String)?
             func upload(_ data: Data) async -> Outcome? {

@@ -49,7 +49,13 @@ public final class SharedState: Sendable {
         do {
             let marker = BackendMarker.read(stateDirectory: settings.stateDirectory)
             try refuseUnpushedLocalState(settings: settings, marker: marker, bucket: bucket)
+            // The blueprint the bucket holds: what a cleanup destroys with, and what an install need not
+            // upload again when it is unchanged. Read beside the journal, so it costs no extra round trip.
+            let wantsBlueprint = phase == .install || !settings.blueprintExplicit
+            async let blueprintObject = Self.object(location.blueprintKey, in: objects, if: wantsBlueprint)
             let remoteJournal = try await objects.get(location.journalKey)
+            // An install that cannot read it only uploads it again, as it always did.
+            let remoteBlueprint = phase == .install ? ((try? await blueprintObject) ?? nil) : try await blueprintObject
             if let remoteJournal {
                 _ = try JournalStore.decode(remoteJournal.data, source: objects.url(location.journalKey))
                 try AtomicFile.write(remoteJournal.data, to: settings.journalPath, permissions: 0o600)
@@ -57,7 +63,7 @@ public final class SharedState: Sendable {
                 // A journal left from a run whose state never reached this bucket belongs to another cluster.
                 try? FileManager.default.removeItem(atPath: settings.journalPath)
             }
-            if phase == .cleanup, !settings.blueprintExplicit, let blueprint = try await objects.get(location.blueprintKey) {
+            if phase == .cleanup, !settings.blueprintExplicit, let blueprint = remoteBlueprint {
                 try AtomicFile.write(blueprint.data, to: settings.sharedBlueprintPath, permissions: 0o600)
                 settings.blueprintPath = settings.sharedBlueprintPath
             }
@@ -71,7 +77,7 @@ public final class SharedState: Sendable {
             // cluster now: stop the way Ctrl-C stops, so terraform still saves its state.
             let mirror = JournalMirror(
                 objects: objects, location: location, journalETag: remoteJournal?.etag,
-                blueprintPath: phase == .install ? settings.blueprintPath : nil,
+                blueprintPath: phase == .install ? settings.blueprintPath : nil, uploadedBlueprint: remoteBlueprint?.data,
                 onConflict: { interrupts.handle(signal: SIGTERM) })
             let heartbeat = lock.keepAlive { interrupts.handle(signal: SIGTERM) }
             return SharedState(location: location, objects: objects, lock: lock, mirror: mirror, heartbeat: heartbeat, tookOverFrom: tookOver)
@@ -79,6 +85,10 @@ public final class SharedState: Sendable {
             await lock.release()
             throw error
         }
+    }
+
+    static func object(_ key: String, in objects: S3Objects, if wanted: Bool) async throws -> S3Objects.Object? {
+        wanted ? try await objects.get(key) : nil
     }
 
     /// A cluster whose terraform state is still a file on this machine must be moved, not shadowed by a new one.
@@ -98,15 +108,18 @@ public final class SharedState: Sendable {
     /// `ownershipLost`: another run took the cluster, which outranks whatever this run was reporting.
     public func close() async -> (error: SlinkyError?, ownershipLost: Bool) {
         heartbeat.cancel()
+        // Two independent bucket calls (each a start of the aws CLI): checking the lock is still ours and
+        // the last journal upload. Together they cost one round trip.
+        async let lockStillHeld = lock.stillHeld()
         let outcome = await mirror.finish()
-        let error = await closingError(outcome)
+        let error = await closingError(outcome, lockStillHeld: await lockStillHeld)
         return (error, lock.wasLost || outcome == .conflict)
     }
 
-    private func closingError(_ outcome: JournalMirror.Outcome) async -> SlinkyError? {
+    private func closingError(_ outcome: JournalMirror.Outcome, lockStillHeld: Bool) async -> SlinkyError? {
         let lost = lock.wasLost
         // Deletes the lock object only if it is still this run's version of it.
-        await lock.release()
+        await lock.release(confirmed: lockStillHeld)
         if lost {
             return .precondition(
                 "another run took over cluster \(location.cluster)'s lock in \(location.url) while this run worked, so this run stopped",
