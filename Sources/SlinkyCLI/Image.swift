@@ -15,13 +15,10 @@ struct ImageCommand: AsyncParsableCommand {
 
     /// What the three image commands share once their own options are read.
     static func run(_ request: ImageRequest, cluster: ClusterOptions, image: ImageOptions) async throws {
-        let format = try cluster.outputFormat(CommandSupport.environment)
+        let (_, format, runner) = try cluster.start()
         InterruptController.shared.installSignalHandlers()
-        let runner = CommandSupport.makeRunner()
         var raw = cluster.raw
-        raw.repoName = image.repoName
-        raw.tag = image.tag
-        raw.dockerfile = image.dockerfile
+        image.source.add(to: &raw)
         raw.flags[.rebuild] = image.rebuild
         let settings = try await CommandSupport.settings(raw, command: "image \(request.action.rawValue)", format: format, runner: runner)
         let session = ImageSession(
@@ -46,16 +43,9 @@ struct ImageCommand: AsyncParsableCommand {
     }
 }
 
-/// Which image: shared by the three image commands, with install's flag names and defaults.
+/// Which image, for the three image commands: install's image options, plus doing the work again.
 struct ImageOptions: ParsableArguments {
-    @Option(name: .customLong("repo-name"), help: "ECR repository of the image; it must exist (env: SLINKY_REPO_NAME; default: dlc-slurmd).")
-    var repoName: String?
-
-    @Option(name: .long, help: "Image tag (env: SLINKY_TAG; default: 25.05.0-ubuntu24.04).")
-    var tag: String?
-
-    @Option(name: .long, help: "Dockerfile; its folder is the build context (env: SLINKY_DOCKERFILE; default: dockerfiles/dlc-slurmd.Dockerfile).")
-    var dockerfile: String?
+    @OptionGroup var source: ImageSourceOptions
 
     @Flag(name: .long, help: "Do the work even when it looks done: build again, push again, pull again before verifying (env: SLINKY_REBUILD=1).")
     var rebuild = false

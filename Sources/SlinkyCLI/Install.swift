@@ -8,14 +8,7 @@ struct Install: AsyncParsableCommand {
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
     @OptionGroup(title: "Run") var run: RunOptions
 
-    @Option(name: .customLong("repo-name"), help: "ECR repository for the slurmd image (env: SLINKY_REPO_NAME; default: dlc-slurmd).")
-    var repoName: String?
-
-    @Option(name: .long, help: "Image tag (env: SLINKY_TAG; default: 25.05.0-ubuntu24.04).")
-    var tag: String?
-
-    @Option(name: .long, help: "Dockerfile of the slurmd image; its folder is the build context (env: SLINKY_DOCKERFILE; default: dockerfiles/dlc-slurmd.Dockerfile).")
-    var dockerfile: String?
+    @OptionGroup var image: ImageSourceOptions
 
     @Option(name: .customLong("ssh-key"), help: "Private key for the login pod; created if missing, never overwritten (env: SLINKY_SSH_KEY; default: ~/.ssh/id_ed25519_slurm).")
     var sshKey: String?
@@ -42,9 +35,7 @@ struct Install: AsyncParsableCommand {
     func run() async throws {
         var raw = cluster.raw
         run.add(to: &raw)
-        raw.repoName = repoName
-        raw.tag = tag
-        raw.dockerfile = dockerfile
+        image.add(to: &raw)
         raw.sshKey = sshKey
         raw.flags[.skipBuild] = skipBuild
         raw.flags[.skipRepo] = skipRepo

@@ -12,8 +12,8 @@ struct CLIParsingTests {
             "install", "--repo-name", "x", "--tag", "t", "--region", "us-east-1", "--skip-build", "--skip-repo", "--skip-setup",
         ])
         let install = try #require(command as? Install)
-        #expect(install.repoName == "x")
-        #expect(install.tag == "t")
+        #expect(install.image.repoName == "x")
+        #expect(install.image.tag == "t")
         #expect(install.cluster.region == "us-east-1")
         #expect(install.skipBuild)
         #expect(install.skipRepo)

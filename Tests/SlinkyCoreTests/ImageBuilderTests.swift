@@ -441,9 +441,9 @@ extension ImageBuilderTests {
                 "image", "build", "--repo-name", "r1", "--tag", "t1", "--dockerfile", "d/x.Dockerfile", "--rebuild",
                 "--region", "eu-west-1", "--output", "json", "--build-arg", "A=1", "--build-arg", "B=x=y",
             ]) as? ImageBuild)
-            #expect(build.image.repoName == "r1")
-            #expect(build.image.tag == "t1")
-            #expect(build.image.dockerfile == "d/x.Dockerfile")
+            #expect(build.image.source.repoName == "r1")
+            #expect(build.image.source.tag == "t1")
+            #expect(build.image.source.dockerfile == "d/x.Dockerfile")
             #expect(build.image.rebuild)
             #expect(build.cluster.region == "eu-west-1")
             #expect(try ImageCommand.keyValuePairs(build.buildArguments, option: "--build-arg") == ["A": "1", "B": "x=y"])
