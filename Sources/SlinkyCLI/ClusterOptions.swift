@@ -41,6 +41,13 @@ public struct ClusterOptions: ParsableArguments {
         return raw
     }
 
+    /// What a command starts from: the environment it resolves settings with, its output format and the
+    /// runner its programs start through.
+    func start() throws -> (environment: [String: String], format: OutputFormat, runner: ProcessRunner) {
+        let environment = CommandSupport.environment
+        return (environment, try outputFormat(environment), CommandSupport.makeRunner())
+    }
+
     func outputFormat(_ environment: [String: String]) throws -> OutputFormat {
         let value = output ?? environment["SLINKY_OUTPUT"] ?? "text"
         guard let format = OutputFormat(rawValue: value) else {

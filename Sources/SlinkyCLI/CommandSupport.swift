@@ -73,9 +73,8 @@ enum CommandSupport {
 
     /// Install and cleanup: the same session, told which phase to run.
     static func runSession(_ raw: SettingsResolver.Raw, phase: Phase, cluster: ClusterOptions) async throws {
-        let format = try cluster.outputFormat(environment)
+        let (_, format, runner) = try cluster.start()
         InterruptController.shared.installSignalHandlers()
-        let runner = makeRunner()
         let settings = try await settings(raw, command: phase.rawValue, format: format, runner: runner)
         let session = Session(
             settings: settings, events: sink(format), assumeYes: settings.assumeYes, runner: runner,

@@ -18,9 +18,7 @@ struct Doctor: AsyncParsableCommand {
     var dockerfile: String?
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
-        let runner = CommandSupport.makeRunner()
+        let (_, format, runner) = try cluster.start()
         var raw = cluster.raw
         raw.dockerfile = dockerfile
         let settings = try await CommandSupport.settings(raw, command: "doctor", format: format, runner: runner)

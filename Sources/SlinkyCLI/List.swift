@@ -9,9 +9,7 @@ struct List: AsyncParsableCommand {
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
-        let runner = CommandSupport.makeRunner()
+        let (environment, format, runner) = try cluster.start()
         var clusters = try await CommandSupport.reporting("list", format: format) { () async throws -> [ClusterSummary] in
             let settings = try await CommandSupport.resolver().resolve(cluster.raw, command: "list", runner: runner)
             let stateBase = (settings.stateDirectory as NSString).deletingLastPathComponent

@@ -24,9 +24,7 @@ struct Logs: AsyncParsableCommand {
     var bundle: String?
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
-        let runner = CommandSupport.makeRunner()
+        let (environment, format, runner) = try cluster.start()
         let settings = try await CommandSupport.settings(cluster.raw, command: "logs", format: format, runner: runner)
         let logs = RunLogs(settings: settings)
         if let bundle {

@@ -22,9 +22,7 @@ struct Render: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
-        let runner = CommandSupport.makeRunner()
+        let (environment, format, runner) = try cluster.start()
         var raw = cluster.raw
         raw.charts = charts
         let settings = try await CommandSupport.settings(raw, command: "render", format: format, runner: runner)

@@ -37,9 +37,7 @@ struct SSH: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
-        let runner = CommandSupport.makeRunner()
+        let (_, format, runner) = try cluster.start()
         var raw = cluster.raw
         raw.sshKey = sshKey
         let settings = try await CommandSupport.settings(raw, command: "ssh", format: format, runner: runner)

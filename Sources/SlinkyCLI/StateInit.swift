@@ -10,9 +10,7 @@ struct StateInit: AsyncParsableCommand {
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
-        let runner = CommandSupport.makeRunner()
+        let (environment, format, runner) = try cluster.start()
         try await CommandSupport.reporting("state init", format: format) {
             var raw = cluster.raw
             // The bucket need not exist yet, and a cluster folder's recorded bucket is not the question here.

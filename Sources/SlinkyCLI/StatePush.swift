@@ -11,10 +11,8 @@ struct StatePushCommand: AsyncParsableCommand {
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
+        let (_, format, runner) = try cluster.start()
         InterruptController.shared.installSignalHandlers()
-        let runner = CommandSupport.makeRunner()
         try await CommandSupport.reporting("state push", format: format) {
             let settings = try await CommandSupport.resolver().resolve(cluster.raw, command: "state push", runner: runner)
             guard let bucket = settings.stateBucket else {

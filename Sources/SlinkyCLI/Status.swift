@@ -10,9 +10,7 @@ struct Status: AsyncParsableCommand {
     @OptionGroup(title: "Cluster") var cluster: ClusterOptions
 
     func run() async throws {
-        let environment = CommandSupport.environment
-        let format = try cluster.outputFormat(environment)
-        let runner = CommandSupport.makeRunner()
+        let (environment, format, runner) = try cluster.start()
         let settings = try await CommandSupport.settings(cluster.raw, command: "status", format: format, runner: runner)
         let (journal, holder, location) = try await CommandSupport.reporting("status", format: format) {
             () async throws -> (Journal?, RemoteLockHolder?, String) in
