@@ -1,8 +1,8 @@
 import Foundation
 
 /// One line of `slinky list`.
-public struct ClusterSummary: Codable, Sendable, Equatable {
-    public var cluster: String
+public struct ClusterSummary: Codable, Sendable, Equatable, JournalHeadline {
+    public var cluster = ""
     public var region: String?
     public var account: String?
     /// installed, install failed, cleanup interrupted, removed, running, ...
@@ -16,15 +16,10 @@ public struct ClusterSummary: Codable, Sendable, Equatable {
     public var runningOn: String?
 
     public init(journal: Journal, location: String, holder: RemoteLockHolder?) {
-        cluster = journal.cluster
-        region = journal.region
-        account = journal.account
-        lastCommand = journal.lastCommand
-        lastResult = journal.lastResult
-        updatedAt = journal.updatedAt
         self.location = location
         runningOn = holder?.description
         state = Self.describe(ClusterStatus(journal: journal), holder: holder)
+        takeHeadline(from: journal)
     }
 
     static func describe(_ status: ClusterStatus, holder: RemoteLockHolder?) -> String {

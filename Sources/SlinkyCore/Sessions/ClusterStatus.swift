@@ -1,7 +1,7 @@
 import Foundation
 
 /// `slinky status`: what the journal says about a cluster, without touching AWS.
-public struct ClusterStatus: Codable, Sendable {
+public struct ClusterStatus: Codable, Sendable, JournalHeadline {
     public struct Step: Codable, Sendable {
         public var step: String
         public var state: String
@@ -13,7 +13,7 @@ public struct ClusterStatus: Codable, Sendable {
         public var logPath: String?
     }
 
-    public var cluster: String
+    public var cluster = ""
     public var region: String?
     public var account: String?
     public var installed: Bool
@@ -40,12 +40,6 @@ public struct ClusterStatus: Codable, Sendable {
     /// `stepOrder`: the install pipeline's ids in declaration order (`Pipelines.installOrder`); steps it does
     /// not name (cleanup's, or those of an older stack) follow in the order they started.
     public init(journal: Journal, stepOrder: [StepID] = []) {
-        cluster = journal.cluster
-        region = journal.region
-        account = journal.account
-        lastCommand = journal.lastCommand
-        lastResult = journal.lastResult
-        updatedAt = journal.updatedAt
         let usingCleanup = !journal.cleanup.isEmpty
         phase = usingCleanup ? "cleanup" : "install"
         let records = usingCleanup ? journal.cleanup : journal.install
@@ -58,6 +52,7 @@ public struct ClusterStatus: Codable, Sendable {
         }
         installed = !usingCleanup && journal.lastResult == "succeeded" && journal.lastCommand == "install"
             && records[StepID.terraformApply.rawValue]?.state == .succeeded && records.values.allSatisfy { $0.state == .succeeded }
+        takeHeadline(from: journal)
     }
 
     public func text(style: Style) -> String {
