@@ -52,12 +52,17 @@ def slinky_stretched(journal_path, phase, graph, wall):
 
 
 def seed_stretched(tsv, wall, extra=None):
-    total = wall
+    # Several commands can share a key (the push is `docker login`, `docker tag` and `docker push`): the
+    # table's duration stands for all of them together, so it replaces their summed sandbox time once.
+    sandbox = {}
     for line in open(tsv):
         key, start, end = line.rstrip("\n").split("\t")
-        entry = sum(float(table[k]) for k in key.split("+") if k in table) if any(k in table for k in key.split("+")) else None
-        if entry is not None:
-            total += entry - (float(end) - float(start))
+        sandbox[key] = sandbox.get(key, 0.0) + float(end) - float(start)
+    total = wall
+    for key, seconds in sandbox.items():
+        parts = key.split("+")
+        if any(k in table for k in parts):
+            total += sum(float(table[k]) for k in parts if k in table) - seconds
     return total + sum(float(table[k]) for k in (extra or []))
 
 
