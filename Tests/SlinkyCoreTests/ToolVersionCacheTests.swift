@@ -22,6 +22,9 @@ struct ToolVersionCacheTests {
         let cache = ToolVersionCache(path: dir.file("state/tool-versions.json"), searchPath: "/nonexistent:\(bin)")
 
         #expect(cache.version(of: "mytool") == nil, "nothing is known before a probe answered")
+        cache.record(["mytool": "mytool 1.0"])
+        #expect(!FileManager.default.fileExists(atPath: dir.file("state")), "no state folder is made for it (a dry run leaves none)")
+        try FileManager.default.createDirectory(atPath: dir.file("state"), withIntermediateDirectories: true)
         cache.record(["mytool": "mytool 1.0", "not-installed": "x"])
         #expect(cache.version(of: "mytool") == "mytool 1.0")
         #expect(cache.version(of: "not-installed") == nil, "a tool not on PATH is never remembered")

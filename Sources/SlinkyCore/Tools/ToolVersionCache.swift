@@ -49,8 +49,8 @@ public struct ToolVersionCache: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         guard let data = try? encoder.encode(entries) else { return }
-        try? FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        // Only into a state folder a run already made: a dry run, which runs preflight, leaves no folder behind.
+        guard FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent) else { return }
         try? AtomicFile.write(data, to: path, permissions: 0o644)
     }
 
