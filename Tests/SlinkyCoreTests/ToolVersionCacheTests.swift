@@ -29,7 +29,8 @@ struct ToolVersionCacheTests {
         #expect(cache.version(of: "mytool") == "mytool 1.0")
         #expect(cache.version(of: "not-installed") == nil, "a tool not on PATH is never remembered")
         let mode = try FileManager.default.attributesOfItem(atPath: cache.path)[.posixPermissions] as? NSNumber
-        #expect(mode?.intValue == 0o644)
+        #expect(mode?.intValue == 0o600, "private, like every file in the cluster's state folder")
+        #expect(cache.versions(of: ["mytool", "not-installed"]) == ["mytool": "mytool 1.0"])
 
         // Another PATH reaches another file: asked again, even though its content is the same.
         #expect(ToolVersionCache(path: cache.path, searchPath: other).version(of: "mytool") == nil)

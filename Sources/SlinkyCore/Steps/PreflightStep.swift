@@ -37,8 +37,7 @@ public struct PreflightStep: PipelineStep {
         // A version the same executable gave before is not asked again (ToolVersionCache says why): the
         // aws CLI is proven by the STS call beside this step, the others by the step that next needs them.
         let probed = tools + [ToolCatalog.kubectl]
-        var remembered: [String: String] = [:]
-        for tool in probed { remembered[tool.name] = env.toolVersions.version(of: tool.name) }
+        let remembered = env.toolVersions.versions(of: probed.map(\.name))
         // Every other version check at once (the aws CLI alone takes ~0.5 s to start); the log and the first
         // error still follow the order above.
         let probes = await Self.probeAll(probed, runner: env.runner, skipping: remembered)

@@ -29,11 +29,19 @@ public struct ToolVersionCache: Sendable {
     }
 
     /// The version `tool` gave when the same executable last answered, or nil.
-    public func version(of tool: String) -> String? {
-        guard let current = Self.executableIdentity(tool, searchPath: searchPath),
-            let entry = load()[tool], entry.executable == current.path, entry.identity == current.identity
-        else { return nil }
-        return entry.version
+    public func version(of tool: String) -> String? { versions(of: [tool])[tool] }
+
+    /// Each of `tools` whose same executable answered before, with that version; the file is read once.
+    public func versions(of tools: [String]) -> [String: String] {
+        let entries = load()
+        var known: [String: String] = [:]
+        for tool in tools {
+            guard let entry = entries[tool], let current = Self.executableIdentity(tool, searchPath: searchPath),
+                entry.executable == current.path, entry.identity == current.identity
+            else { continue }
+            known[tool] = entry.version
+        }
+        return known
     }
 
     /// Remembers each tool's version for the executable it resolves to now. A failure to write only costs
@@ -51,7 +59,7 @@ public struct ToolVersionCache: Sendable {
         guard let data = try? encoder.encode(entries) else { return }
         // Only into a state folder a run already made: a dry run, which runs preflight, leaves no folder behind.
         guard FileManager.default.fileExists(atPath: (path as NSString).deletingLastPathComponent) else { return }
-        try? AtomicFile.write(data, to: path, permissions: 0o644)
+        try? AtomicFile.write(data, to: path, permissions: 0o600)
     }
 
     func load() -> [String: Entry] {
