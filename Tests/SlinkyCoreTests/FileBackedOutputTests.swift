@@ -40,7 +40,7 @@ struct FileBackedOutputTests {
         let grandchild = try #require(Int32(String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(kill(grandchild, 0) == 0, "the grandchild is still running after the command returned")
         #expect(try String(contentsOfFile: log, encoding: .utf8) == "early-line\n", "it has not written its line yet")
-        FileManager.default.createFile(atPath: goAhead, contents: nil)
+        #expect(FileManager.default.createFile(atPath: goAhead, contents: nil))
         // A grandchild killed by SIGPIPE would never write it; this one does, after the first line.
         try await withDeadlockGuard {
             while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("late-line") ?? false) {

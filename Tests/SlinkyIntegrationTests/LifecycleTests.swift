@@ -97,6 +97,11 @@ extension SandboxTests {
             // the first run), yet recorded the same one.
             #expect(try logText(ws, step: "preflight").contains("(remembered: the same executable gave this answer before)"))
             #expect(second.outputs(of: "preflight")["aws"] == first.outputs(of: "preflight")["aws"])
+            // Nor STS: the image check's describe-images, answered from the recorded account, proved the identity.
+            let identityLog = try logText(ws, step: "identity")
+            #expect(identityLog.contains("STS was not asked") && !identityLog.contains("sts get-caller-identity"), "\(identityLog)")
+            #expect(second.outputs(of: "identity")["account"] == first.outputs(of: "identity")["account"])
+            #expect(second.outputs(of: "identity")["arn"] == first.outputs(of: "identity")["arn"])
 
             // The kubeconfig slinky wrote from terraform's outputs is the one `aws eks update-kubeconfig` writes
             // (compared as kubectl reads them).

@@ -36,12 +36,17 @@ public struct Session: Sendable {
         let driver = RunDriver(command: settings.command, cluster: settings.cluster, events: events, interrupts: interrupts)
         let lock = ClusterLock(path: settings.lockPath)
         defer { lock.release() }
-        // The run's one STS call starts now, beside the lock, the bucket and the tool checks; the identity step
-        // (and, with shared state, the state key) read its answer.
-        let identity = CallerIdentityLookup(aws: AWSCLI(runner: runner, region: settings.region, profile: settings.profile))
+        // The run's one identity call starts now, beside the lock, the bucket and the tool checks; the identity
+        // step (and, with shared state, the state key) read its answer. On a re-run it is the image checks'
+        // describe-images, read from the local journal without the lock: a stale read only costs the STS call.
+        let aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
+        let ecrImages = ECRImageLookup(aws: aws)
+        let proof = ECRIdentityProof.candidate(
+            journal: (try? JournalStore.load(path: settings.journalPath)) ?? nil, settings: settings, phase: phase)
+        let identity = CallerIdentityLookup(aws: aws, proof: proof.map { ($0, ecrImages) })
         await identity.start()
         var shared: SharedState?
-        var ending = await work(phase, driver: driver, lock: lock, identity: identity, shared: &shared)
+        var ending = await work(phase, driver: driver, lock: lock, identity: identity, ecrImages: ecrImages, shared: &shared)
         await identity.settle()
         if let shared {
             // The bucket must hold the final journal before the run reports anything.
@@ -66,7 +71,8 @@ public struct Session: Sendable {
     /// Everything between taking the lock and the summary; `shared` is set once the bucket is locked, so the
     /// caller can close it whatever happens after.
     private func work(
-        _ phase: Phase, driver: RunDriver, lock: ClusterLock, identity: CallerIdentityLookup, shared: inout SharedState?
+        _ phase: Phase, driver: RunDriver, lock: ClusterLock, identity: CallerIdentityLookup, ecrImages: ECRImageLookup,
+        shared: inout SharedState?
     ) async -> RunEnding {
         var settings = self.settings
         let journal: JournalStore
@@ -87,7 +93,8 @@ public struct Session: Sendable {
         }
         do {
             return try await stages(
-                phase, driver: driver, settings: settings, identity: identity, journal: journal, logDirectory: logDirectory)
+                phase, driver: driver, settings: settings, identity: identity, ecrImages: ecrImages, journal: journal,
+                logDirectory: logDirectory)
         } catch {
             return .failed(error, during: "pipeline")
         }
@@ -143,10 +150,12 @@ public struct Session: Sendable {
 
     /// Prelude, header, then (after a dry-run plan or a confirmation) the phase's pipeline.
     private func stages(
-        _ phase: Phase, driver: RunDriver, settings: ClusterSettings, identity: CallerIdentityLookup, journal: JournalStore,
+        _ phase: Phase, driver: RunDriver, settings: ClusterSettings, identity: CallerIdentityLookup, ecrImages: ECRImageLookup,
+        journal: JournalStore,
         logDirectory: String
     ) async throws -> RunEnding {
-        let env = ClusterEnvironment(settings: settings, runner: runner, clusterAPI: clusterAPI, identity: identity)
+        let env = ClusterEnvironment(
+            settings: settings, runner: runner, clusterAPI: clusterAPI, identity: identity, ecrImages: ecrImages)
         let board = OutputsBoard()
         let prelude = try Pipeline(phase: phase, steps: Pipelines.prelude(env, phase: phase))
         // The main pipeline's read-only checks of recorded successes run beside the prelude; the pipeline uses

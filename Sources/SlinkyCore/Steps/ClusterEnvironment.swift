@@ -17,13 +17,13 @@ public struct ClusterEnvironment: Sendable {
 
     public init(
         settings: ClusterSettings, runner: ProcessRunner, clusterAPI: (any ClusterAPI)? = nil,
-        identity: CallerIdentityLookup? = nil
+        identity: CallerIdentityLookup? = nil, ecrImages: ECRImageLookup? = nil
     ) {
         self.settings = settings
         self.runner = runner
         self.aws = AWSCLI(runner: runner, region: settings.region, profile: settings.profile)
         self.identity = identity ?? CallerIdentityLookup(aws: aws)
-        self.ecrImages = ECRImageLookup(aws: aws)
+        self.ecrImages = ecrImages ?? ECRImageLookup(aws: aws)
         self.terraform = Terraform(
             runner: runner, stackDirectory: settings.stackDirectory, dataDirectory: settings.terraformDataDirectory,
             statePath: settings.terraformStatePath, blueprintPath: settings.blueprintPath, cluster: settings.cluster,

@@ -18,9 +18,16 @@ public struct IdentityStep: PipelineStep {
 
     public func run(_ context: StepContext) async throws -> StepResult {
         // The run's one STS call: usually started with the run, beside the tool checks.
-        context.log.command(await env.identity.invocation.commandLine)
         let identity = try await env.identity.identity()
-        context.log.write("account \(identity.account), \(identity.arn)")
+        if let proof = identity.provenByECR {
+            let describe = env.aws.invocation(ImageBuilder.describeImageArguments(repositoryName: proof.repository, tag: proof.tag))
+            context.log.command(describe.commandLine + "   # the image check's call, asked at the start of the run")
+            context.log.write("account \(identity.account): ECR answered from the registry of the recorded account, "
+                + "so the credentials work for it and STS was not asked; principal as recorded: \(identity.arn)")
+        } else {
+            context.log.command(await env.identity.invocation.commandLine)
+            context.log.write("account \(identity.account), \(identity.arn)")
+        }
         return StepResult(outputs: [
             "account": identity.account, "arn": identity.arn, "region": env.settings.region,
             "profile": env.settings.profile ?? "",
