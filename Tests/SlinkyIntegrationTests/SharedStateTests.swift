@@ -20,6 +20,26 @@ struct StateBucket {
     }
 }
 
+/// A recording pass-through, not a fake: an `aws` first on PATH that writes its arguments to a file and
+/// runs the real aws CLI, so a test can count what slinky asked of AWS.
+enum RecordingAWS {
+    static func install(in directory: String) throws -> (path: String, calls: String) {
+        let searchPath = Sandbox.environment["PATH"] ?? "/usr/bin:/bin"
+        let real = try #require(searchPath.split(separator: ":").map { "\($0)/aws" }.first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        })
+        let bin = "\(directory)/recording-aws-bin", calls = "\(directory)/aws-calls.txt"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        try """
+            #!/bin/sh
+            printf '%s\\n' "$*" >> '\(calls)'
+            exec '\(real)' "$@"
+            """.write(toFile: "\(bin)/aws", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: "\(bin)/aws")
+        return ("\(bin):\(searchPath)", calls)
+    }
+}
+
 extension SandboxTests {
     @Suite("Shared state in S3: locking across folders, status and cleanup from elsewhere, state push")
     struct SharedState {
@@ -160,6 +180,25 @@ extension SandboxTests {
             #expect(resumed.outcomes["image"] == "up-to-date", "the image the first machine pushed is not rebuilt: \(resumed.outcomes)")
             #expect(resumed.outcomes["terraform-vpc"] == "done")
             #expect(resumed.outcomes["terraform-apply"] == "done")
+
+            // A re-run with nothing to do asks the bucket only what the lock protocol needs: the lock is taken
+            // where this folder remembers the cluster, beside the identity call (no get-bucket-location first),
+            // ECR's answer for the image check proves the account (no STS), and the journal goes up once.
+            let (path, calls) = try RecordingAWS.install(in: second)
+            let noOp = try await Runner.slinky(["install", "--yes", "--blueprint", blueprint, "--ssh-key", "\(second)/key",
+                                               "--dockerfile", first.sandboxDockerfile, "--repo-name", repository, "--tag", "v1"] + common,
+                                              environment: ["PATH": path])
+            try #require(noOp.exitCode == 0, noOp.diagnostics)
+            for step in ["ecr-repository", "image", "ssh-key", "blueprint", "terraform-init", "terraform-vpc", "terraform-eks", "terraform-apply"] {
+                #expect(noOp.outcomes[step] == "up-to-date", "step \(step) on the no-op re-run: \(noOp.outcomes)")
+            }
+            let asked = try String(contentsOfFile: calls, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(!asked.contains { $0.hasPrefix("sts ") }, "\(asked)")
+            #expect(!asked.contains { $0.contains("get-bucket-location") }, "\(asked)")
+            #expect(asked.filter { $0.hasPrefix("s3api put-object") && $0.contains("journal.json") }.count == 1, "\(asked)")
+            #expect(asked.filter { $0.hasPrefix("s3api put-object") && $0.contains("run.lock") }.count == 1, "\(asked)")
+            #expect(asked.filter { $0.hasPrefix("s3api delete-object") && $0.contains("run.lock") }.count == 1, "\(asked)")
+            #expect(try await bucket.keys(bucket.prefix(first.cluster)).allSatisfy { !$0.hasSuffix("run.lock") }, "the lock is released")
 
             let cleanup = try await Runner.slinky(["cleanup", "--yes"] + common)
             #expect(cleanup.exitCode == 0, cleanup.diagnostics)

@@ -11,6 +11,10 @@ import Darwin
 /// Uploads run behind the pipeline so a step never waits on S3; a write another machine made in between
 /// fails the condition and is reported instead of overwritten. The blueprint the cluster is built from
 /// travels along, so a machine that never saw it can still destroy the cluster.
+///
+/// A burst of writes is let settle for `settle` before its newest version goes up: each upload is a start of
+/// the aws CLI, and a run that ends within that time (a re-run with nothing to do) uploads only its final
+/// journal. The bucket lags this machine's journal by at most that long; a run stopped inside it redoes a step.
 public final class JournalMirror: Sendable {
     public enum Outcome: Sendable, Equatable {
         case synced
@@ -18,16 +22,25 @@ public final class JournalMirror: Sendable {
         case failed(String)
     }
 
-    private let continuation: AsyncStream<Data>.Continuation
+    /// The newest journal not yet taken by the uploader, and whether the run is closing (no more settling).
+    final class Pending: Sendable {
+        let newest = Mutex<Data?>(nil)
+        let closing = Mutex(false)
+        func take() -> Data? { newest.withLock { data in defer { data = nil }; return data } }
+    }
+
+    private let pending = Pending()
+    private let wakeUp: AsyncStream<Void>.Continuation
     private let worker: Task<Outcome, Never>
 
     /// `onConflict` runs once, from the uploader, when another run wrote the journal: this run no longer owns it.
     public init(
         objects: S3Objects, location: RemoteStateLocation, journalETag: String?, blueprintPath: String?,
-        uploadedBlueprint alreadyInBucket: Data? = nil, onConflict: @escaping @Sendable () -> Void = {}
+        uploadedBlueprint alreadyInBucket: Data? = nil, settle: Duration = .seconds(2), onConflict: @escaping @Sendable () -> Void = {}
     ) {
-        let (stream, continuation) = AsyncStream.makeStream(of: Data.self, bufferingPolicy: .bufferingNewest(1))
-        self.continuation = continuation
+        let (signals, wakeUp) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.wakeUp = wakeUp
+        let pending = self.pending
         worker = Task {
             var etag = journalETag
             var uploadedBlueprint = alreadyInBucket
@@ -49,13 +62,21 @@ public final class JournalMirror: Sendable {
                     return nil
                 }
             }
-            for await data in stream {
+            for await _ in signals {
+                var waited = Duration.zero
+                while waited < settle, !pending.closing.withLock({ $0 }) {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    waited += .milliseconds(50)
+                }
+                guard let data = pending.take() else { continue }
                 if let outcome = await upload(data) {
                     onConflict()
                     return outcome
                 }
             }
-            // The stream is finished: retry a last upload that failed, so the bucket ends with the final journal.
+            // Closing: the final journal goes up now; a last upload that failed is retried, so the bucket ends
+            // with the final journal.
+            if let data = pending.take(), let outcome = await upload(data) { return outcome }
             var attempts = 0
             while let unsent = failure?.journal, attempts < 3 {
                 attempts += 1
@@ -66,11 +87,15 @@ public final class JournalMirror: Sendable {
         }
     }
 
-    public func push(_ data: Data) { continuation.yield(data) }
+    public func push(_ data: Data) {
+        pending.newest.withLock { $0 = data }
+        wakeUp.yield()
+    }
 
     /// Uploads what is still pending and says whether the bucket holds the final journal.
     public func finish() async -> Outcome {
-        continuation.finish()
+        pending.closing.withLock { $0 = true }
+        wakeUp.finish()
         return await worker.value
     }
 }

@@ -67,9 +67,13 @@ public struct RemoteStateLocation: Sendable, Codable, Equatable {
         async let bucketRegionAnswer = Self.bucketRegion(bucket, aws: aws)
         let account = if let account { account } else if let identity { try await identity.identity().account } else { try await aws.callerAccount() }
         let bucketRegion = try await bucketRegionAnswer
-        let pathStyle = [environment["AWS_ENDPOINT_URL_S3"], environment["AWS_ENDPOINT_URL"]].contains { !($0 ?? "").isEmpty }
         return RemoteStateLocation(
-            bucket: bucket, bucketRegion: bucketRegion, account: account, region: region, cluster: cluster, pathStyle: pathStyle)
+            bucket: bucket, bucketRegion: bucketRegion, account: account, region: region, cluster: cluster,
+            pathStyle: pathStyle(environment))
+    }
+
+    static func pathStyle(_ environment: [String: String]) -> Bool {
+        [environment["AWS_ENDPOINT_URL_S3"], environment["AWS_ENDPOINT_URL"]].contains { !($0 ?? "").isEmpty }
     }
 
     static func bucketRegion(_ bucket: String, aws: AWSCLI) async throws -> String {

@@ -41,13 +41,11 @@ public final class SharedState: Sendable {
         interrupts: InterruptController, environment: [String: String] = ProcessInfo.processInfo.environment,
         identity: CallerIdentityLookup? = nil
     ) async throws -> SharedState {
-        let bucketView = try await SharedStateReader.open(
-            bucket: bucket, settings: settings, runner: runner, environment: environment, identity: identity)
+        let marker = BackendMarker.read(stateDirectory: settings.stateDirectory)
+        let (bucketView, lock, tookOver) = try await locked(
+            bucket: bucket, marker: marker, settings: settings, runner: runner, environment: environment, identity: identity)
         let (location, objects) = (bucketView.location, bucketView.objects)
-        let lock = RemoteRunLock(objects: objects, key: location.lockKey)
-        let tookOver = try await lock.acquire(cluster: settings.cluster, command: "slinky \(settings.command)")
         do {
-            let marker = BackendMarker.read(stateDirectory: settings.stateDirectory)
             try refuseUnpushedLocalState(settings: settings, marker: marker, bucket: bucket)
             // The blueprint the bucket holds: what a cleanup destroys with, and what an install need not
             // upload again when it is unchanged. Read beside the journal, so it costs no extra round trip.
@@ -67,7 +65,7 @@ public final class SharedState: Sendable {
                 try AtomicFile.write(blueprint.data, to: settings.sharedBlueprintPath, permissions: 0o600)
                 settings.blueprintPath = settings.sharedBlueprintPath
             }
-            try BackendMarker(bucket: bucket, prefix: location.prefix, since: marker?.since ?? Date())
+            try BackendMarker(bucket: bucket, prefix: location.prefix, since: marker?.since ?? Date(), bucketRegion: location.bucketRegion)
                 .write(stateDirectory: settings.stateDirectory)
             try TerraformWorkspace.prepare(
                 stackDirectory: settings.stackDirectory, workspace: settings.terraformWorkspace,
@@ -85,6 +83,41 @@ public final class SharedState: Sendable {
             await lock.release()
             throw error
         }
+    }
+
+    /// The cluster's place in the bucket, locked. A machine that ran here before remembers the place (account
+    /// and bucket region, in its backend marker), so the lock is taken while the run's identity call proves the
+    /// account: one round trip of the aws CLI instead of two in a row. Anything the marker got wrong (another
+    /// account, a bucket gone or moved) releases what it took and goes the way a first run goes.
+    static func locked(
+        bucket: String, marker: BackendMarker?, settings: ClusterSettings, runner: ProcessRunner,
+        environment: [String: String], identity: CallerIdentityLookup?
+    ) async throws -> (SharedStateReader, RemoteRunLock, RemoteLockHolder?) {
+        let command = "slinky \(settings.command)"
+        if let identity, let remembered = marker?.rememberedLocation(bucket: bucket, settings: settings, environment: environment) {
+            let reader = SharedStateReader(location: remembered, runner: runner, profile: settings.profile)
+            let lock = RemoteRunLock(objects: reader.objects, key: remembered.lockKey)
+            @Sendable func take() async -> Result<RemoteLockHolder?, any Error> {
+                do { return .success(try await lock.acquire(cluster: settings.cluster, command: command)) } catch { return .failure(error) }
+            }
+            async let taking = take()
+            let account = try? await identity.identity().account
+            let taken = await taking
+            if account == remembered.account {
+                switch taken {
+                case .success(let tookOver): return (reader, lock, tookOver)
+                case .failure(let error as SlinkyError):
+                    if case .lockedRemotely = error { throw error }
+                case .failure: break
+                }
+            } else if case .success = taken {
+                await lock.release()
+            }
+        }
+        let reader = try await SharedStateReader.open(
+            bucket: bucket, settings: settings, runner: runner, environment: environment, identity: identity)
+        let lock = RemoteRunLock(objects: reader.objects, key: reader.location.lockKey)
+        return (reader, lock, try await lock.acquire(cluster: settings.cluster, command: command))
     }
 
     static func object(_ key: String, in objects: S3Objects, if wanted: Bool) async throws -> S3Objects.Object? {

@@ -101,7 +101,8 @@ public struct StatePush: Sendable {
             try await objects.put(location.blueprintKey, blueprint)
             lines.append("blueprint \(settings.blueprintPath) copied to \(objects.url(location.blueprintKey))")
         }
-        try BackendMarker(bucket: bucket, prefix: location.prefix, since: Date()).write(stateDirectory: settings.stateDirectory)
+        try BackendMarker(bucket: bucket, prefix: location.prefix, since: Date(), bucketRegion: location.bucketRegion)
+            .write(stateDirectory: settings.stateDirectory)
         lines.append("from now on, commands for \(settings.cluster) on this machine use the bucket; elsewhere pass --state-bucket \(bucket)")
         return lines
     }
