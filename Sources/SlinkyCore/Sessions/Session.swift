@@ -151,8 +151,7 @@ public struct Session: Sendable {
     /// Prelude, header, then (after a dry-run plan or a confirmation) the phase's pipeline.
     private func stages(
         _ phase: Phase, driver: RunDriver, settings: ClusterSettings, identity: CallerIdentityLookup, ecrImages: ECRImageLookup,
-        journal: JournalStore,
-        logDirectory: String
+        journal: JournalStore, logDirectory: String
     ) async throws -> RunEnding {
         let env = ClusterEnvironment(
             settings: settings, runner: runner, clusterAPI: clusterAPI, identity: identity, ecrImages: ecrImages)

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Who and where: the account behind the credentials, checked with STS.
+/// Who and where: the account behind the credentials, checked with STS (or, on a re-run, ECR's answer).
 public struct IdentityStep: PipelineStep {
     public let id = StepID.identity
     public let title = "Resolve account and region"
@@ -17,7 +17,8 @@ public struct IdentityStep: PipelineStep {
     }
 
     public func run(_ context: StepContext) async throws -> StepResult {
-        // The run's one STS call: usually started with the run, beside the tool checks.
+        // The run's one identity call, started with the run beside the tool checks: STS, or on a re-run the
+        // image checks' describe-images (see ECRIdentityProof).
         let identity = try await env.identity.identity()
         if let proof = identity.provenByECR {
             let describe = env.aws.invocation(ImageBuilder.describeImageArguments(repositoryName: proof.repository, tag: proof.tag))
