@@ -1,7 +1,7 @@
 import Foundation
 
 /// `aws sts get-caller-identity`, asked once per run and shared: the bucket's state key and the identity
-/// step both need the account, and each start-up of the v1 CLI costs about 0.4 s of Python.
+/// step both need the account, and each start-up of the v1 CLI costs 0.6 s or more of Python.
 ///
 /// `start()` begins the call at once, so it overlaps whatever runs before the first reader (the tool checks).
 /// Given an `ECRIdentityProof`, a re-run first lets ECR's describe-images answer (which the image checks need
@@ -26,15 +26,17 @@ public actor CallerIdentityLookup {
     public var invocation: Invocation { aws.invocation(Self.arguments) }
     static let arguments = ["sts", "get-caller-identity"]
 
-    public func start() async {
+    public func start() {
         guard answer == nil else { return }
         let aws = self.aws
         let proof = self.proof
-        if case let (candidate, images)? = proof { await images.start(repository: candidate.repository, tag: candidate.tag) }
         answer = Task {
-            if case let (candidate, images)? = proof,
-               await images.registry(repository: candidate.repository, tag: candidate.tag) == candidate.account {
-                return Identity(account: candidate.account, arn: candidate.recordedARN, provenByECR: candidate)
+            if case let (candidate, images)? = proof {
+                // Shared with the image checks: whichever asks first starts the one call.
+                await images.start(repository: candidate.repository, tag: candidate.tag)
+                if await images.registry(repository: candidate.repository, tag: candidate.tag) == candidate.account {
+                    return Identity(account: candidate.account, arn: candidate.recordedARN, provenByECR: candidate)
+                }
             }
             let identity = try await aws.json(Self.arguments, log: nil)
             guard let account = identity["Account"] as? String, !account.isEmpty else {
@@ -46,7 +48,7 @@ public actor CallerIdentityLookup {
 
     /// The answer of the run's one call (started now if nobody started it).
     public func identity() async throws -> Identity {
-        await start()
+        start()
         return try await answer!.value
     }
 
