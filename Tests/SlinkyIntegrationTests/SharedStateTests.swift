@@ -200,6 +200,21 @@ extension SandboxTests {
             #expect(asked.filter { $0.hasPrefix("s3api delete-object") && $0.contains("run.lock") }.count == 1, "\(asked)")
             #expect(try await bucket.keys(bucket.prefix(first.cluster)).allSatisfy { !$0.hasSuffix("run.lock") }, "the lock is released")
 
+            // A marker remembering another account (the credentials changed since): the lock it took there is
+            // released, the run goes the first-run way, and the marker is put right.
+            let markerPath = "\(second)/state/\(first.cluster)/backend.json"
+            let remembered = try String(contentsOfFile: markerPath, encoding: .utf8)
+            try #require(remembered.contains("123456789012"), "\(remembered)")
+            try remembered.replacingOccurrences(of: "123456789012", with: "999999999999")
+                .write(toFile: markerPath, atomically: true, encoding: .utf8)
+            let afterSwitch = try await Runner.slinky(["install", "--yes", "--blueprint", blueprint, "--ssh-key", "\(second)/key",
+                                                      "--dockerfile", first.sandboxDockerfile, "--repo-name", repository, "--tag", "v1"] + common)
+            try #require(afterSwitch.exitCode == 0, afterSwitch.diagnostics)
+            #expect(afterSwitch.outcomes["terraform-apply"] == "up-to-date", "\(afterSwitch.outcomes)")
+            #expect(try await bucket.keys("slinky/999999999999/").isEmpty, "nothing is left under the account the marker guessed")
+            let corrected = try JSONSerialization.jsonObject(with: try #require(fileBytes(markerPath))) as? [String: Any]
+            #expect(corrected?["prefix"] as? String == bucket.prefix(first.cluster), "\(corrected ?? [:])")
+
             let cleanup = try await Runner.slinky(["cleanup", "--yes"] + common)
             #expect(cleanup.exitCode == 0, cleanup.diagnostics)
         }

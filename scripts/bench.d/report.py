@@ -10,7 +10,9 @@ taking its real-AWS duration instead of the sandbox's.
     minus the longest dependency path through the recorded step durations (the journal's), plus the longest
     path once the table's durations are put in. The dependencies are those of Sources/SlinkyCore/Steps/Pipelines.swift.
 """
+import glob
 import json
+import os
 import sys
 
 work, table = sys.argv[1], json.loads(sys.argv[2])
@@ -106,6 +108,22 @@ print("\nno-op re-runs (slinky, release build)")
 for label, (seconds, status) in results.items():
     if label.startswith("slinky: re-run"):
         print(f"  {label[len('slinky: '):]:34} {seconds:9.2f} s   exit {status}")
+
+# aws CLI start-ups of a no-op re-run (recorded by count_aws_calls in scripts/bench), and the longest chain of
+# them that ran one after another: each link costs a whole start-up of the CLI, whatever runs beside it.
+for calls_file in sorted(glob.glob(os.path.join(work, "aws-calls-*.tsv"))):
+    name = os.path.basename(calls_file)[len("aws-calls-"):-len(".tsv")]
+    calls = []
+    with open(calls_file) as f:
+        for line in f:
+            start, end, arguments = line.rstrip("\n").split("\t", 2)
+            calls.append((float(start), float(end), arguments))
+    calls.sort(key=lambda call: call[1])
+    chain = []
+    for i, (start, _, _) in enumerate(calls):
+        chain.append(1 + max([chain[j] for j in range(i) if calls[j][1] <= start] or [0]))
+    operations = ", ".join(" ".join(arguments.split()[:2]) for _, _, arguments in sorted(calls))
+    print(f"  {name:34} {len(calls)} aws CLI start-ups, {max(chain or [0])} one after another: {operations}")
 
 print("\nshared state (bucket in moto's S3)")
 for label, (seconds, status) in results.items():
