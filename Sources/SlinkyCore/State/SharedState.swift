@@ -141,6 +141,9 @@ public final class SharedState: Sendable {
     /// `ownershipLost`: another run took the cluster, which outranks whatever this run was reporting.
     public func close() async -> (error: SlinkyError?, ownershipLost: Bool) {
         heartbeat.cancel()
+        // A heartbeat already rewriting the lock finishes first and records its ETag; otherwise the check below
+        // could read the lock it just wrote, compare it with the ETag before it, and leave the lock behind.
+        await heartbeat.value
         // Two independent bucket calls (each a start of the aws CLI): checking the lock is still ours and
         // the last journal upload. Together they cost one round trip.
         async let lockStillHeld = lock.stillHeld()
