@@ -4,10 +4,7 @@ import Testing
 
 @Suite("The backend marker remembers where a cluster's lock is, so a re-run can take it beside the identity call")
 struct BackendMarkerTests {
-    let settings = ClusterSettings(
-        command: "install", cluster: "gpu-a", region: "us-west-2", regionSource: "test", profile: nil,
-        projectDirectory: "/p", stateDirectory: "/s", blueprintPath: "/p/b.tfvars", dockerfilePath: "/p/Dockerfile",
-        repositoryName: "slurmd", tag: "v1", sshKeyPath: "/k")
+    let settings = ClusterSettings.installFixture
     let written = BackendMarker(
         bucket: "team-state", prefix: "slinky/111122223333/us-west-2/gpu-a/", since: Date(), bucketRegion: "eu-west-1")
 

@@ -4,10 +4,7 @@ import Testing
 
 @Suite("A re-run's identity from the image check's ECR answer: when it may be tried")
 struct ECRIdentityProofTests {
-    let settings = ClusterSettings(
-        command: "install", cluster: "gpu-a", region: "us-west-2", regionSource: "test", profile: nil,
-        projectDirectory: "/p", stateDirectory: "/s", blueprintPath: "/p/b.tfvars", dockerfilePath: "/p/Dockerfile",
-        repositoryName: "slurmd", tag: "v1", sshKeyPath: "/k")
+    let settings = ClusterSettings.installFixture
 
     static func record(_ outputs: [String: String]) -> StepRecord {
         var record = StepRecord(state: .succeeded)

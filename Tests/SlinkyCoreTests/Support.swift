@@ -110,3 +110,12 @@ let packageRoot: String = {
     for _ in 0..<3 { url.deleteLastPathComponent() }
     return url.path
 }()
+
+extension ClusterSettings {
+    /// An install of cluster gpu-a in us-west-2 with repository slurmd:v1, at paths nothing reads: for tests of
+    /// decisions made from settings alone.
+    static let installFixture = ClusterSettings(
+        command: "install", cluster: "gpu-a", region: "us-west-2", regionSource: "test", profile: nil,
+        projectDirectory: "/p", stateDirectory: "/s", blueprintPath: "/p/b.tfvars", dockerfilePath: "/p/Dockerfile",
+        repositoryName: "slurmd", tag: "v1", sshKeyPath: "/k")
+}
